@@ -1,0 +1,39 @@
+# `make run` and `make test` do all the set-up on a fresh machine.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
+
+.PHONY: install browser run test lint bench clean
+
+install: $(STAMP)
+
+# torch first, pinned: a looser pin pulls a multi-GB CUDA build (see STACK notes in README).
+$(STAMP): pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[all]'
+	touch $(STAMP)
+
+# Debian's Chromium for the dashboard's browser tests and image export; a test tool's own
+# browser download does not work offline.
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+run: install browser
+	$(VENV)/bin/dvc repro
+
+test: install browser
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check pipeline tests bench
+	$(VENV)/bin/ruff format --check pipeline tests bench
+
+bench: install
+	$(PY) -m bench.run_all

@@ -1,0 +1,116 @@
+"""Command line: thin commands that load the config and call one stage's `run`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline import __version__
+from pipeline.config import DEFAULT_PARAMS, Config, load_config
+from pipeline.errors import PipelineError
+
+STAGES = ["ingest", "clean", "embed", "topics", "themes", "trends", "dashboard", "compare"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="papertrends: topic modelling and trend analytics for research-paper dumps.",
+)
+
+ParamsOpt = Annotated[Path, typer.Option("--params", "-p", help="params file")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"papertrends {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="show version"),
+    ] = None,
+) -> None:
+    pass
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+
+
+def _run_stage(name: str, params: Path, verbose: bool, **kwargs) -> None:
+    _setup_logging(verbose)
+    try:
+        cfg: Config = load_config(params)
+        module = importlib.import_module(f"pipeline.stages.{name}")
+        module.run(cfg, **kwargs)
+    except PipelineError as e:
+        typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(e.exit_code) from e
+
+
+def _make_command(name: str):
+    doc = {
+        "ingest": "Parse every dump in the seeds folder into outputs/ingest/records.parquet.",
+        "clean": "De-duplicate records into one row per paper: outputs/clean/papers.parquet.",
+        "embed": "Embed papers (cached by text hash): outputs/embed/.",
+        "topics": "Fit BERTopic and the NMF/LDA baselines: outputs/topics/.",
+        "themes": "Assign papers to the themes in configs/themes.yaml: outputs/themes/.",
+        "trends": "Time series per theme and topic, with trend tests: outputs/trends/.",
+        "dashboard": "Write the offline dashboard: outputs/dashboard/index.html.",
+    }[name]
+
+    def command(params: ParamsOpt = DEFAULT_PARAMS, verbose: VerboseOpt = False) -> None:
+        _run_stage(name, params, verbose)
+
+    command.__doc__ = doc
+    command.__name__ = name
+    return command
+
+
+for _name in STAGES:
+    if _name not in ("ingest", "compare"):
+        app.command(name=_name)(_make_command(_name))
+
+
+@app.command()
+def ingest(
+    params: ParamsOpt = DEFAULT_PARAMS,
+    verbose: VerboseOpt = False,
+    lenient: Annotated[
+        bool, typer.Option("--lenient", help="write unparseable entries to rejects.jsonl")
+    ] = False,
+) -> None:
+    """Parse every dump in the seeds folder into outputs/ingest/records.parquet."""
+    _run_stage("ingest", params, verbose, lenient=lenient or None)
+
+
+@app.command()
+def compare(
+    snapshot_from: Annotated[str | None, typer.Argument(help="earlier snapshot id")] = None,
+    snapshot_to: Annotated[str | None, typer.Argument(help="later snapshot id")] = None,
+    params: ParamsOpt = DEFAULT_PARAMS,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Compare snapshots: each consecutive pair in a series, or the two given."""
+    if (snapshot_from is None) != (snapshot_to is None):
+        raise typer.BadParameter("give both snapshots, or neither")
+    pair = (snapshot_from, snapshot_to) if snapshot_from else None
+    _run_stage("compare", params, verbose, pair=pair)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,71 @@
+"""Reading and writing the tables stages hand each other, with a schema check on both sides.
+
+The column lists here are the contract documented in docs/schemas.md: a stage that writes a
+table missing a column fails at once, and a stage that reads an outdated table is told which
+stage to re-run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import StageInputError
+
+SCHEMAS: dict[str, list[str]] = {
+    "records": [
+        "dump", "index", "line", "layout", "title", "authors", "authors_truncated",
+        "n_authors", "org", "category", "date_raw", "date", "date_has_year", "has_code",
+        "upvotes", "score", "abstract",
+    ],
+    "papers": [
+        "paper_id", "title", "abstract", "text", "authors", "date", "date_has_year",
+        "category", "dumps", "sources", "n_dumps", "first_seen", "last_seen",
+        "upvotes", "has_code", "near_duplicate_of",
+    ],
+    "embedding_index": ["paper_id", "row"],
+    "assignments": ["paper_id", "topic", "probability"],
+    "topic_info": ["topic", "size", "label", "top_words", "representative_papers"],
+    "coords": ["paper_id", "x", "y"],
+    "paper_themes": ["paper_id", "title", "themes", "uncertain"],
+    "topic_map": ["snapshot", "local_topic", "global_topic", "stable_id", "relation"],
+}
+
+
+def write_table(df: pd.DataFrame, path: str | Path, schema: str) -> Path:
+    _check(df, schema, f"writing {path}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(path, index=False)
+    return path
+
+
+def read_table(path: str | Path, schema: str, producer: str | None = None) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        hint = f": run `papertrends {producer}` (or `dvc repro`) first" if producer else ""
+        raise StageInputError(f"{path} not found{hint}")
+    df = pd.read_parquet(path)
+    _check(df, schema, f"reading {path}")
+    return df
+
+
+def _check(df: pd.DataFrame, schema: str, what: str) -> None:
+    missing = [c for c in SCHEMAS[schema] if c not in df.columns]
+    if missing:
+        raise StageInputError(f"{what}: table '{schema}' lacks columns {missing}")
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    """Stable JSON: sorted keys and a trailing newline, so equal content gives equal bytes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
+    return path
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text("utf-8"))
