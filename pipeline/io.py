@@ -69,3 +69,33 @@ def write_json(obj: Any, path: str | Path) -> Path:
 
 def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text("utf-8"))
+
+
+def write_embeddings(paper_ids: list[str], matrix, out_dir: str | Path) -> None:
+    """Embeddings as .npy (rows in `paper_ids` order) with a parquet index beside them."""
+    import numpy as np
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.save(out_dir / "embeddings.npy", np.asarray(matrix, dtype=np.float32))
+    index = pd.DataFrame({"paper_id": list(paper_ids), "row": range(len(paper_ids))})
+    write_table(index, out_dir / "index.parquet", "embedding_index")
+
+
+def read_embeddings(embed_dir: str | Path, paper_ids: list[str] | None = None):
+    """Return (paper_ids, matrix); with `paper_ids`, rows come back in that order."""
+    import numpy as np
+
+    embed_dir = Path(embed_dir)
+    index = read_table(embed_dir / "index.parquet", "embedding_index", producer="embed")
+    matrix = np.load(embed_dir / "embeddings.npy")
+    if paper_ids is None:
+        return index["paper_id"].tolist(), matrix
+    rows = index.set_index("paper_id")["row"]
+    missing = [p for p in paper_ids if p not in rows.index]
+    if missing:
+        raise StageInputError(
+            f"{embed_dir}: no embedding for {len(missing)} paper(s), e.g. {missing[:3]}: "
+            "run `papertrends embed` again"
+        )
+    return list(paper_ids), matrix[rows.loc[paper_ids].to_numpy()]
