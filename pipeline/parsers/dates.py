@@ -1,0 +1,154 @@
+"""Printed dates ("Jul 5, 2022", "Feb 19") and the dump date they imply.
+
+The site prints a year only for dates outside the calendar year in which the page was dumped,
+so a date without a year lies in the dump's year, and every printed year differs from it.
+Papers are not dated in the future, so every printed year is below the dump's year: the
+largest printed year + 1 is a lower bound. The same paper printed with its year in another
+dump pins the year exactly; that corroboration is preferred when there is any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MONTH_RE = "|".join(MONTHS)
+PRINTED_DATE_RE = rf"(?:{MONTH_RE}) \d{{1,2}}(?:, \d{{4}})?"
+_PRINTED = re.compile(rf"(?P<mon>{MONTH_RE}) (?P<day>\d{{1,2}})(?:, (?P<year>\d{{4}}))?")
+_ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ].*)?")
+_YEAR = re.compile(r"\d{4}")
+
+
+@dataclass(frozen=True)
+class PrintedDate:
+    month: int
+    day: int
+    year: int | None
+
+    def iso(self, year: int | None = None) -> str | None:
+        """ISO date, with `year` standing in for a missing printed year; None if invalid."""
+        y = self.year if self.year is not None else year
+        if y is None:
+            return None
+        try:
+            return dt.date(y, self.month, self.day).isoformat()
+        except ValueError:
+            return None
+
+
+def parse_printed(raw: str) -> PrintedDate | None:
+    """`Jul 5, 2022` or `Feb 19`; None when `raw` is not exactly such a date or impossible."""
+    m = _PRINTED.fullmatch(raw)
+    if not m:
+        return None
+    year = int(m["year"]) if m["year"] else None
+    date = PrintedDate(MONTHS.index(m["mon"]) + 1, int(m["day"]), year)
+    # Feb 29 without a year is checked later, against the dump year.
+    if date.iso(year if year is not None else 2000) is None:
+        return None
+    return date
+
+
+def parse_export_date(value: object) -> tuple[str | None, bool] | None:
+    """A date cell of a CSV/JSONL export: (ISO date or None, has_year); None if unreadable.
+
+    Accepts ISO dates (time part ignored), printed dates with a year, and a bare year, which
+    becomes January 1st of that year (documented in docs/schemas.md).
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return None, False
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None, False
+    if m := _ISO.fullmatch(text):
+        try:
+            return dt.date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat(), True
+        except ValueError:
+            return None
+    if _YEAR.fullmatch(text):
+        return f"{text}-01-01", True
+    printed = parse_printed(text)
+    if printed is not None and printed.year is not None:
+        return printed.iso(), True
+    return None
+
+
+@dataclass
+class DumpDate:
+    """A dump's date, how it was found, and whether it is only a lower bound."""
+
+    date: str | None
+    year: int | None
+    reasoning: list[str] = field(default_factory=list)
+    lower_bound: bool = False
+
+
+def corroborated_years(
+    own: list[tuple[str, PrintedDate]], others: list[tuple[str, PrintedDate]]
+) -> Counter:
+    """Years that other dumps print for papers this dump shows without a year (same day)."""
+    printed = {(key, d.month, d.day): d.year for key, d in others if d.year is not None}
+    votes: Counter = Counter()
+    for key, d in own:
+        if d.year is None and (y := printed.get((key, d.month, d.day))) is not None:
+            votes[y] += 1
+    return votes
+
+
+def infer_dump_date(
+    header_date: PrintedDate | None, dates: list[PrintedDate], votes: Counter
+) -> DumpDate:
+    """The dump date from its header day, the entries' printed dates and cross-dump votes."""
+    why: list[str] = []
+    printed_years = [d.year for d in dates if d.year is not None]
+    yearless = [d for d in dates if d.year is None]
+    bound = max(printed_years) + 1 if printed_years else None
+    if printed_years:
+        why.append(
+            f"{len(printed_years)} entry dates print a year (latest {max(printed_years)}); the "
+            f"site prints years only outside the dump's year, so the dump year is >= {bound}"
+        )
+    if yearless:
+        why.append(f"{len(yearless)} entry dates print no year: they lie in the dump's year")
+    year: int | None = None
+    if votes:
+        year, n = votes.most_common(1)[0]
+        why.append(
+            f"{n} paper(s) shown here without a year are printed with year {year} in another "
+            f"dump (same month and day): dump year {year}"
+        )
+        if len(votes) > 1:
+            why.append(f"conflicting cross-dump years {dict(votes)}: the most common one wins")
+        if bound is not None and year < bound:
+            why.append(f"conflict: year {year} is below the lower bound {bound}")
+    elif bound is not None:
+        year = bound
+        why.append(f"no cross-dump evidence: dump year taken as the lower bound {year}")
+    if year is None:
+        why.append("no printed year and no cross-dump evidence: the year is unknown")
+        return DumpDate(None, None, why)
+    if header_date is not None:
+        date = header_date.iso(year)
+        why.append(f"header date {MONTHS[header_date.month - 1]} {header_date.day}: {date}")
+        late = [d for d in yearless if (d.month, d.day) > (header_date.month, header_date.day)]
+        if late:
+            why.append(f"conflict: {len(late)} year-less entry date(s) fall after the header date")
+        return DumpDate(date, year, why)
+    if yearless:
+        latest = max(yearless, key=lambda d: (d.month, d.day))
+        date = latest.iso(year)
+        why.append(
+            f"no header date: the latest year-less entry date ({date}) is a lower bound for "
+            "the dump date"
+        )
+    else:
+        date = dt.date(year, 1, 1).isoformat()
+        why.append(f"no header date and no year-less entry: {date} is a lower bound")
+    return DumpDate(date, year, why, lower_bound=True)

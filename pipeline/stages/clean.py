@@ -1,0 +1,144 @@
+"""Stage `clean`: records -> outputs/clean/papers.parquet, one row per unique paper.
+
+Records with the same title key (see `textclean.title_key`) are one paper. Where its records
+disagree, these rules decide (also in docs/schemas.md):
+- title, abstract: from the record of the latest snapshot (the newest version of the text);
+- date: a printed date with its year beats one whose year was inferred; then the latest
+  snapshot's; `date_has_year` follows the chosen record;
+- upvotes: the latest snapshot that prints a count (counts only grow, the newest is truest);
+- authors: the longest list seen; category: the latest snapshot that prints one;
+- has_code: true if any record says so, false if one says false and none true, else null.
+Snapshots are ordered by dump date (from dumps.json), then id. Near-duplicates are flagged in
+`near_duplicate_of`, never merged. `report.json` lists the merged groups, every disagreement
+and every near-duplicate pair.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.dedupe import nearest_partner, similar_pairs
+from pipeline.io import read_json, read_table, write_json, write_table
+from pipeline.parsers.snapshots import snapshot_id
+from pipeline.textclean import clean, model_text, paper_id, title_key
+
+log = logging.getLogger(__name__)
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+
+
+def build_vocab(texts: list[str], min_count: int = 2) -> frozenset[str]:
+    """Words seen at least `min_count` times: what counts as a word when mending splits."""
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update(_WORD.findall(text.lower()))
+    return frozenset(w for w, n in counts.items() if n >= min_count)
+
+
+def record_key(rec: dict) -> str:
+    """The paper id of a record: from its title, or its abstract when the title is empty."""
+    if title_key(rec["title"]):
+        return paper_id(rec["title"])
+    return paper_id("abstract: " + clean(rec["abstract"])[:300])
+
+
+def snapshot_order(dumps: dict[str, dict]) -> dict[str, tuple[str, str]]:
+    """dump name -> sort key (dump date, snapshot id); undated dumps sort last."""
+    return {
+        name: (d.get("date") or "9999-99-99", d.get("snapshot") or snapshot_id(name))
+        for name, d in dumps.items()
+    }
+
+
+def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, list[str]]:
+    """One paper row from its records (sorted oldest snapshot first) and the disagreements."""
+    latest = recs[-1]
+    dated = [r for r in recs if r["date"]]
+    with_year = [r for r in dated if r["date_has_year"]]
+    date_rec = (with_year or dated or [latest])[-1]
+    voted = [r for r in recs if r["upvotes"] is not None]
+    cats = [r for r in recs if r["category"]]
+    codes = {r["has_code"] for r in recs if r["has_code"] is not None}
+    dumps = sorted({r["dump"] for r in recs}, key=lambda d: order[d])
+    row = {
+        "title": latest["title"], "abstract": latest["abstract"],
+        "authors": max((list(r["authors"]) for r in recs), key=len),
+        "date": date_rec["date"], "date_has_year": bool(date_rec["date_has_year"]),
+        "category": cats[-1]["category"] if cats else None,
+        "dumps": sorted(dumps), "sources": [f"{r['dump']}#{r['index']}" for r in recs],
+        "n_dumps": len(dumps), "first_seen": order[dumps[0]][1], "last_seen": order[dumps[-1]][1],
+        "upvotes": int(voted[-1]["upvotes"]) if voted else None,
+        "has_code": True if True in codes else (False if codes else None),
+    }  # fmt: skip
+    notes = []
+    for field in ("title", "abstract", "date", "upvotes", "category"):
+        values = {str(r[field]) for r in recs if r[field] is not None}
+        if len(values) > 1:
+            notes.append(f"{field}: {sorted(values)} -> {row[field]!r}")
+    return row, notes
+
+
+def records_of(df: pd.DataFrame) -> list[dict]:
+    """Plain dicts with None for nulls and ints where parquet made floats of nullable ints."""
+    recs = df.astype(object).where(df.notna(), None).to_dict("records")
+    for rec in recs:
+        for col in ("index", "line", "n_authors", "upvotes"):
+            if rec[col] is not None:
+                rec[col] = int(rec[col])
+    return recs
+
+
+def run(cfg: Config) -> dict[str, Any]:
+    in_dir, out = cfg.stage_dir("ingest"), cfg.stage_dir("clean")
+    records = records_of(read_table(in_dir / "records.parquet", "records", producer="ingest"))
+    dumps = read_json(in_dir / "dumps.json")["dumps"]
+    order = snapshot_order(dumps)
+    vocab = build_vocab([f"{r['title']} {r['abstract']}" for r in records])
+
+    groups: dict[str, list[dict]] = {}
+    for rec in records:
+        groups.setdefault(record_key(rec), []).append(rec)
+    rows, merged = [], []
+    for pid in sorted(groups):
+        recs = sorted(groups[pid], key=lambda r: (order[r["dump"]], r["index"]))
+        row, notes = merge(recs, order)
+        row["paper_id"] = pid
+        row["text"] = model_text(row["title"], row["abstract"], vocab)
+        rows.append(row)
+        if len(recs) > 1:
+            merged.append({"paper_id": pid, "title": row["title"], "sources": row["sources"],
+                           "disagreements": notes})  # fmt: skip
+
+    pairs = similar_pairs([r["text"] for r in rows], cfg.clean.near_duplicate_threshold)
+    partner = nearest_partner(len(rows), pairs)
+    for row, j in zip(rows, partner, strict=True):
+        row["near_duplicate_of"] = None if j is None else rows[j]["paper_id"]
+    papers = pd.DataFrame(rows)
+    papers = papers[_COLUMNS]
+    papers["upvotes"] = papers["upvotes"].astype("Int64")
+    write_table(papers, out / "papers.parquet", "papers")
+    report = {
+        "records": len(records), "papers": len(rows), "merged_groups": merged,
+        "near_duplicate_threshold": cfg.clean.near_duplicate_threshold,
+        "near_duplicate_pairs": [
+            {"a": rows[i]["paper_id"], "b": rows[j]["paper_id"], "similarity": s,
+             "a_title": rows[i]["title"], "b_title": rows[j]["title"]}
+            for i, j, s in pairs
+        ],
+    }  # fmt: skip
+    write_json(report, out / "report.json")
+    log.info("clean: %d records -> %d papers (%d merged groups, %d near-duplicate pairs)",
+             len(records), len(rows), len(merged), len(pairs))  # fmt: skip
+    return report
+
+
+_COLUMNS = [
+    "paper_id", "title", "abstract", "text", "authors", "date", "date_has_year", "category",
+    "dumps", "sources", "n_dumps", "first_seen", "last_seen", "upvotes", "has_code",
+    "near_duplicate_of",
+]  # fmt: skip

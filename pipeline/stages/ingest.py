@@ -1,0 +1,221 @@
+"""Stage `ingest`: every dump in the seeds folder -> outputs/ingest/.
+
+Writes `records.parquet` (one row per entry per dump), `extras.parquet` (export columns
+beyond the record's), `dumps.json` (per dump: layout, header, dates and counts) and
+`rejects.jsonl` (lenient mode: what could not be parsed, and why). Text dumps are small and
+are parsed first, because one dump's dates help date another; exports are streamed in chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.config import Config
+from pipeline.errors import InputDataError
+from pipeline.io import SCHEMAS, write_json
+from pipeline.parsers import ParsedDump, read_text_dump, sniff_layout
+from pipeline.parsers.dates import DumpDate, parse_printed
+from pipeline.parsers.snapshots import Snapshot, load_pins, resolve, text_snapshots
+from pipeline.parsers.tabular import TabularSummary, read_chunks
+
+log = logging.getLogger(__name__)
+
+RECORDS_SCHEMA = pa.schema(
+    [
+        ("dump", pa.string()), ("index", pa.int64()), ("line", pa.int64()),
+        ("layout", pa.string()), ("title", pa.string()), ("authors", pa.list_(pa.string())),
+        ("authors_truncated", pa.bool_()), ("n_authors", pa.int64()), ("org", pa.string()),
+        ("category", pa.string()), ("date_raw", pa.string()), ("date", pa.string()),
+        ("date_has_year", pa.bool_()), ("has_code", pa.bool_()), ("upvotes", pa.int64()),
+        ("score", pa.float64()), ("abstract", pa.string()),
+    ]
+)  # fmt: skip
+EXTRAS_SCHEMA = pa.schema([("dump", pa.string()), ("index", pa.int64()), ("extra", pa.string())])
+assert RECORDS_SCHEMA.names == SCHEMAS["records"], "records schema out of step with io.SCHEMAS"
+
+
+def list_dumps(seeds: Path, patterns: list[str]) -> list[Path]:
+    if not seeds.is_dir():
+        raise InputDataError(seeds, None, "seeds folder not found", "a folder of dumps")
+    files = sorted({p for pat in patterns for p in seeds.glob(pat) if p.is_file()})
+    if not files:
+        raise InputDataError(seeds, None, "no dump found", f"files matching {patterns}")
+    return files
+
+
+class TableSink:
+    """Appends batches to a parquet file under a temporary name; `close` publishes it."""
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.path, self.schema = path, schema
+        self.tmp = path.with_name(path.name + ".tmp")
+        self.writer = pq.ParquetWriter(self.tmp, schema)
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        if rows:
+            self.writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+            self.rows += len(rows)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.tmp.replace(self.path)
+
+
+def run(cfg: Config, lenient: bool | None = None) -> dict[str, Any]:
+    lenient = cfg.ingest.lenient if lenient is None else lenient
+    files = list_dumps(cfg.paths.seeds, cfg.ingest.patterns)
+    pins = load_pins(cfg.paths.snapshots)
+    out = cfg.stage_dir("ingest")
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+
+    texts: dict[str, ParsedDump] = {}
+    exports: dict[str, str] = {}
+    unreadable: dict[str, InputDataError] = {}
+    for path in files:
+        try:
+            layout = sniff_layout(path)
+            if layout is None:
+                texts[path.name] = read_text_dump(path, lenient)
+            else:
+                exports[path.name] = layout
+        except InputDataError as e:
+            if not lenient:
+                raise
+            log.warning("rejected whole file: %s", e)
+            unreadable[path.name] = e
+    snaps = text_snapshots(texts, pins)
+
+    records = TableSink(out / "records.parquet", RECORDS_SCHEMA)
+    extras = TableSink(out / "extras.parquet", EXTRAS_SCHEMA)
+    report: dict[str, Any] = {}
+    try:
+        with open(out / "rejects.jsonl", "w", encoding="utf-8") as rejects:
+            for path in files:
+                name = path.name
+                if name in unreadable:
+                    report[name] = file_reject(unreadable[name], rejects)
+                elif name in texts:
+                    extras.write(text_extras(texts[name]))
+                    report[name] = write_text_dump(texts[name], snaps[name], records, rejects)
+                else:
+                    report[name] = write_export(path, exports[name], cfg, lenient, pins, records,
+                                                extras, rejects)  # fmt: skip
+    except BaseException:
+        for sink in (records, extras):
+            sink.writer.close()
+            sink.tmp.unlink(missing_ok=True)
+        raise
+    records.close()
+    extras.close()
+    summary = totals(report)
+    write_json({"dumps": report, "totals": summary}, out / "dumps.json")
+    log.info(
+        "ingest: %d dumps, %d entries = %d records + %d rejects",
+        len(files), summary["entries"], summary["records"], summary["rejects"],
+    )  # fmt: skip
+    return summary
+
+
+def resolve_dates(parsed: ParsedDump, snap: Snapshot) -> None:
+    """ISO dates for records; a missing year is the dump's year (the site's rule)."""
+    year = int(snap.date[:4]) if snap.date else None
+    for rec in parsed.records:
+        printed = parse_printed(rec["date_raw"]) if rec["date_raw"] else None
+        if printed is not None:
+            rec["date"] = printed.iso(year)
+
+
+def write_text_dump(parsed: ParsedDump, snap: Snapshot, records: TableSink, rejects) -> dict:
+    resolve_dates(parsed, snap)
+    records.write(parsed.records)
+    for rej in parsed.rejects:
+        rejects.write(json.dumps(rej, ensure_ascii=False, sort_keys=True) + "\n")
+    undated = sum(1 for r in parsed.records if r["date_raw"] and r["date"] is None)
+    entry = {
+        "layout": parsed.layout, "header": parsed.header, "stated_count": parsed.stated_count,
+        "count_matches": None if parsed.stated_count is None
+        else parsed.stated_count == parsed.n_entries,
+        "entries": parsed.n_entries, "records": len(parsed.records),
+        "rejects": len(parsed.rejects), "encoding": parsed.encoding, "notes": parsed.notes,
+        "undated_records": undated, **snapshot_fields(snap),
+    }  # fmt: skip
+    if entry["count_matches"] is False:
+        log.warning("%s: header states %s papers, found %s entries",
+                    snap.id, parsed.stated_count, parsed.n_entries)  # fmt: skip
+    return entry
+
+
+def text_extras(parsed: ParsedDump) -> list[dict]:
+    """Daily-papers org lines carry a display name beside the slug: keep it as an extra."""
+    rows = []
+    for rec in parsed.records:
+        if name := rec.pop("_org_name", None):
+            rows.append({"dump": rec["dump"], "index": rec["index"],
+                         "extra": json.dumps({"org_name": name}, ensure_ascii=False)})  # fmt: skip
+    return rows
+
+
+def snapshot_fields(snap: Snapshot) -> dict:
+    return {
+        "snapshot": snap.id, "source": snap.source, "date": snap.date,
+        "date_inferred": snap.inferred.date, "date_pinned": snap.pinned_date,
+        "date_is_lower_bound": snap.inferred.lower_bound and not snap.pinned_date,
+        "date_reasoning": snap.inferred.reasoning, "date_conflicts": snap.conflicts,
+    }  # fmt: skip
+
+
+def write_export(
+    path: Path, layout: str, cfg: Config, lenient: bool, pins: dict, records: TableSink,
+    extras: TableSink, rejects,
+) -> dict:  # fmt: skip
+    summary = TabularSummary(layout)
+    for items, extra_rows in read_chunks(path, layout, cfg.ingest.chunk_rows, lenient, summary):
+        records.write([it for it in items if "reason" not in it])
+        for it in items:
+            if "reason" in it:
+                rejects.write(json.dumps(it, ensure_ascii=False, sort_keys=True) + "\n")
+        extras.write([
+            {"dump": path.name, "index": e["index"],
+             "extra": json.dumps(e["extra"], ensure_ascii=False, sort_keys=True, default=str)}
+            for e in extra_rows
+        ])  # fmt: skip
+    why = [f"an export has no dump date: its latest entry date ({summary.max_date}) is a "
+           "lower bound"]  # fmt: skip
+    inferred = DumpDate(summary.max_date, None, why, lower_bound=True)
+    snap = resolve(path.name, layout, {}, inferred, pins)
+    for c in snap.conflicts:
+        log.warning("%s: %s", snap.id, c)
+    return {
+        "layout": layout, "header": {"columns": summary.columns,
+                                     "extra_columns": summary.extra_columns},
+        "stated_count": None, "count_matches": None, "entries": summary.entries,
+        "records": summary.records, "rejects": summary.rejects, "encoding": summary.encoding,
+        "notes": [], "date_range": [summary.min_date, summary.max_date], **snapshot_fields(snap),
+    }  # fmt: skip
+
+
+def file_reject(err: InputDataError, rejects) -> dict:
+    rej = {"dump": Path(err.path).name, "index": None, "line": err.line,
+           "reason": str(err), "text": ""}  # fmt: skip
+    rejects.write(json.dumps(rej, ensure_ascii=False, sort_keys=True) + "\n")
+    return {"layout": None, "status": "unreadable", "error": str(err), "entries": None,
+            "records": 0, "rejects": 0}  # fmt: skip
+
+
+def totals(report: dict) -> dict:
+    return {
+        "dumps": len(report),
+        "unreadable_dumps": sum(1 for d in report.values() if d.get("status") == "unreadable"),
+        "entries": sum(d["entries"] or 0 for d in report.values()),
+        "records": sum(d["records"] for d in report.values()),
+        "rejects": sum(d["rejects"] for d in report.values()),
+    }
