@@ -1,0 +1,296 @@
+"""Stage `compare`: what changed between two snapshots (dumps) of the literature.
+
+For each pair: papers added / removed / kept; theme and (global) topic shares with an honest
+uncertainty (pipeline.shift_stats); and topic drift: topics fitted on each snapshot alone,
+aligned by topic-embedding similarity (pipeline.topic_align). Writes
+`outputs/compare/<from>__<to>.json`, `topic_map.parquet` and `index.json`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from pipeline import snapshot_catalog as sc
+from pipeline import topic_align as ta
+from pipeline.config import Config
+from pipeline.errors import PipelineError
+from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
+from pipeline.shift_stats import share_shifts, shift_status, summary_lines
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: Config, pair: tuple[str, str] | None = None) -> list[Path]:
+    """Compare every consecutive pair of each series, or only `pair`; returns files written."""
+    out_dir = cfg.stage_dir("compare")
+    papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
+    members = snapshot_members(papers)
+    dumps_path = cfg.stage_dir("ingest") / "dumps.json"
+    dumps = read_json(dumps_path) if dumps_path.exists() else {}
+    pinned = sc.load_snapshots_yaml(cfg.paths.snapshots)
+    catalog = sc.build_catalog(dumps, pinned, {k: len(v) for k, v in members.items()})
+    series = sc.series_of(catalog)
+    if pair is not None:
+        unknown = [s for s in pair if s not in catalog]
+        if unknown:
+            raise PipelineError(
+                f"unknown snapshot(s) {unknown}: choose from {sorted(catalog)} (dump file stems)"
+            )
+        pairs = [tuple(pair)]
+    else:
+        pairs = sc.consecutive_pairs(series)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)  # the stage rewrites its folder completely
+
+    inputs = _Inputs(cfg, papers)
+    drift = _DriftFitter(cfg, inputs)
+    written = []
+    old_map = _read_topic_map(out_dir) if pair is not None else None
+    map_rows: dict[str, pd.DataFrame] = {}
+    for a, b in pairs:
+        log.info("comparing %s -> %s", a, b)
+        result, links = compare_pair(cfg, catalog, members, inputs, drift, a, b)
+        written.append(write_json(result, out_dir / f"{a}__{b}.json"))
+        map_rows.update(_map_update(old_map, map_rows, drift, a, b, links))
+    topic_map = _merge_topic_map(old_map, map_rows)
+    written.append(write_table(topic_map, out_dir / "topic_map.parquet", "topic_map"))
+    index = {
+        "series": series,
+        "pairs": sorted(p.stem for p in out_dir.glob("*__*.json")),
+        "snapshots": catalog,
+    }
+    written.append(write_json(index, out_dir / "index.json"))
+    log.info("wrote %d comparison(s) to %s", len(pairs), out_dir)
+    return written
+
+
+def snapshot_members(papers: pd.DataFrame) -> dict[str, set[str]]:
+    """Snapshot id -> ids of the papers it contains."""
+    out: dict[str, set[str]] = {}
+    for pid, dumps in zip(papers["paper_id"], papers["dumps"], strict=True):
+        for d in list(dumps):
+            out.setdefault(sc.snapshot_id(d), set()).add(pid)
+    return out
+
+
+class _Inputs:
+    """The upstream tables, read once per run."""
+
+    def __init__(self, cfg: Config, papers: pd.DataFrame) -> None:
+        self.papers = papers.set_index("paper_id")
+        topics_dir, themes_dir = cfg.stage_dir("topics"), cfg.stage_dir("themes")
+        assign = read_table(topics_dir / "assignments.parquet", "assignments", producer="topics")
+        self.global_topic = dict(zip(assign["paper_id"], assign["topic"].astype(int), strict=True))
+        info = read_table(topics_dir / "topic_info.parquet", "topic_info", producer="topics")
+        self.topic_labels = {str(int(t)): str(x) for t, x in info[["topic", "label"]].values}
+        pt = read_table(themes_dir / "paper_themes.parquet", "paper_themes", producer="themes")
+        self.themes = {p: [str(t) for t in ts] for p, ts in pt[["paper_id", "themes"]].values}
+        self.theme_names = sorted(
+            {c[len("score_") :] for c in pt.columns if c.startswith("score_")}
+            | {t for ts in self.themes.values() for t in ts}
+        )
+        self.theme_labels = _theme_labels(cfg.paths.themes)
+        self.embed_dir = cfg.stage_dir("embed")
+
+    def theme_counts(self, ids: set[str]) -> dict[str, int]:
+        counts = Counter(t for p in ids for t in self.themes.get(p, []))
+        return {name: counts.get(name, 0) for name in self.theme_names}
+
+    def topic_counts(self, ids: set[str]) -> dict[str, int]:
+        missing = [p for p in ids if p not in self.global_topic]
+        if missing:
+            log.warning("%d paper(s) have no global topic, e.g. %s", len(missing), missing[:2])
+        counts = Counter(self.global_topic.get(p, -1) for p in ids)
+        return {k: counts.get(int(k), 0) for k in self.topic_labels if k != "-1"}
+
+
+def _theme_labels(path: Path) -> dict[str, str]:
+    """name -> label from configs/themes.yaml; {} without the file (labels fall back to names)."""
+    if not path.exists():
+        return {}
+    raw = yaml.safe_load(path.read_text("utf-8")) or {}
+    themes = raw.get("themes", []) if isinstance(raw, dict) else []
+    return {
+        str(t["name"]): str(t.get("label") or t["name"])
+        for t in themes
+        if isinstance(t, dict) and t.get("name")
+    }
+
+
+def _items(papers: pd.DataFrame, ids: set[str]) -> dict:
+    rows = sorted((str(papers.at[p, "title"]), p) for p in ids)
+    return {"count": len(rows), "items": [{"paper_id": p, "title": t} for t, p in rows]}
+
+
+def compare_pair(cfg, catalog, members, inputs, drift, a: str, b: str) -> tuple[dict, list]:
+    """The JSON document for one pair, and its drift links."""
+    ids_a, ids_b = members.get(a, set()), members.get(b, set())
+    n_a, n_b = len(ids_a), len(ids_b)
+    alpha = cfg.compare.alpha
+    themes = share_shifts(
+        inputs.theme_counts(ids_a),
+        n_a,
+        inputs.theme_counts(ids_b),
+        n_b,
+        labels=inputs.theme_labels,
+        alpha=alpha,
+    )
+    topics = share_shifts(
+        inputs.topic_counts(ids_a),
+        n_a,
+        inputs.topic_counts(ids_b),
+        n_b,
+        labels=inputs.topic_labels,
+        alpha=alpha,
+    )
+    for row in topics:
+        row["status"] = shift_status(row)
+    drift_doc, links = drift.compare(a, b, ids_a, ids_b)
+    added, removed, kept = ids_b - ids_a, ids_a - ids_b, ids_a & ids_b
+    summary = [
+        f"{len(added)} papers added, {len(removed)} removed, {len(kept)} kept "
+        f"({n_a} papers on {catalog[a]['date']} -> {n_b} on {catalog[b]['date']})."
+    ]
+    summary += summary_lines(themes, topics, alpha)
+    summary.append(drift_doc.pop("summary"))
+    return {
+        "from": {"id": a, **catalog[a]},
+        "to": {"id": b, **catalog[b]},
+        "summary": summary,
+        "papers": {
+            "added": _items(inputs.papers, added),
+            "removed": _items(inputs.papers, removed),
+            "kept": _items(inputs.papers, kept),
+        },
+        "theme_shifts": themes,
+        "topic_shifts": topics,
+        "drift": drift_doc,
+    }, links
+
+
+class _DriftFitter:
+    """Topics fitted on one snapshot alone (cached per snapshot), and their alignment."""
+
+    def __init__(self, cfg: Config, inputs: _Inputs) -> None:
+        self.cfg, self.inputs = cfg, inputs
+        self.fits: dict[str, dict | None] = {}
+
+    def fit(self, sid: str, ids: list[str]) -> dict | None:
+        if sid not in self.fits:
+            self.fits[sid] = fit_snapshot_topics(self.cfg, self.inputs, ids)
+        return self.fits[sid]
+
+    def compare(self, a: str, b: str, ids_a: set[str], ids_b: set[str]) -> tuple[dict, list]:
+        fa, fb = self.fit(a, sorted(ids_a)), self.fit(b, sorted(ids_b))
+        if fa is None or fb is None:
+            small = [s for s, f in zip((a, b), (fa, fb), strict=True) if f is None]
+            note = (
+                f"Topic drift not computed: snapshot(s) {small} have fewer than "
+                f"{self.cfg.compare.min_drift_papers} papers to fit topics on."
+            )
+            return {"from_topics": [], "to_topics": [], "links": [], "summary": note}, []
+        sim = ta.cosine_matrix(fa["centroids"], fb["centroids"])
+        threshold = self.cfg.compare.match_threshold
+        if threshold == "auto":
+            floor = self.cfg.compare.min_similarity
+            threshold = ta.resolution_threshold(fa["centroids"], fb["centroids"], floor)
+        links = ta.align_topics(fa["ids"], fb["ids"], sim, threshold)
+        c = ta.relation_counts(links)
+        note = (
+            "Topics fitted on each snapshot alone: "
+            f"{len(fa['ids'])} -> {len(fb['ids'])} topics; {c['continued']} continued, "
+            f"{c['split']} split, {c['merged']} merged, {c['born']} born, {c['died']} died "
+            f"(linked at cosine >= {threshold:.3f})."
+        )
+        doc = {"from_topics": fa["topics"], "to_topics": fb["topics"], "links": links}
+        doc["threshold"] = round(float(threshold), 4)
+        return {**doc, "summary": note}, links
+
+
+def fit_snapshot_topics(cfg: Config, inputs: _Inputs, ids: list[str]) -> dict | None:
+    """Fit the topic model on one snapshot's papers; None when there are too few papers."""
+    if len(ids) < cfg.compare.min_drift_papers:
+        return None
+    _, emb = read_embeddings(inputs.embed_dir, ids)
+    texts = inputs.papers.loc[ids, "text"].astype(str).tolist()
+    topics, labels = fit_local_topics(cfg, texts, emb)
+    cids, centroids = ta.topic_centroids(np.asarray(emb, dtype=float), topics)
+    global_of = {}
+    for t in cids:
+        members = [p for p, x in zip(ids, topics, strict=True) if x == t]
+        votes = Counter(inputs.global_topic.get(p, -1) for p in members)
+        inner = {k: v for k, v in votes.items() if k != -1} or votes
+        global_of[t] = int(max(sorted(inner), key=lambda k: inner[k]))
+    return {
+        "ids": cids,
+        "centroids": centroids,
+        "global": global_of,
+        "topics": [
+            {"id": t, "label": labels.get(t, f"topic {t}"), "size": int((topics == t).sum())}
+            for t in cids
+        ],
+    }
+
+
+def fit_local_topics(
+    cfg: Config, texts: list[str], embeddings: np.ndarray
+) -> tuple[np.ndarray, dict[int, str]]:
+    """BERTopic with the global model's settings on one snapshot: (topic per paper, labels)."""
+    from pipeline.topic_model import fit_bertopic, topic_labels
+
+    # No encoder: c-TF-IDF words are enough to name a snapshot-local topic.
+    model, topics, _ = fit_bertopic(texts, embeddings, cfg.topics, seed=cfg.seed)
+    return np.asarray(topics, dtype=int), topic_labels(model, cfg.topics.label_words)
+
+
+def _read_topic_map(out_dir: Path) -> pd.DataFrame | None:
+    path = out_dir / "topic_map.parquet"
+    return read_table(path, "topic_map") if path.exists() else None
+
+
+def _map_update(old_map, new_rows, drift: _DriftFitter, a: str, b: str, links) -> dict:
+    """Rows for the snapshots of one pair that no earlier row describes yet."""
+    fa, fb = drift.fits.get(a), drift.fits.get(b)
+    if fa is None or fb is None:
+        return {}
+    known = {}
+    for frame in [old_map, *new_rows.values()]:
+        if frame is not None:
+            for s, t, sid in frame[["snapshot", "local_topic", "stable_id"]].values:
+                known.setdefault(s, {})[int(t)] = sid
+    out = {}
+    if a not in known:
+        known[a] = {t: f"{a}:{t}" for t in fa["ids"]}
+        out[a] = _map_frame(a, fa, {t: (known[a][t], "first") for t in fa["ids"]})
+    if b not in known:
+        out[b] = _map_frame(b, fb, ta.inherit_stable_ids(known[a], b, fb["ids"], links))
+    return out
+
+
+def _map_frame(sid: str, fit: dict, ids: dict[int, tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "snapshot": sid,
+            "local_topic": fit["ids"],
+            "global_topic": [fit["global"][t] for t in fit["ids"]],
+            "stable_id": [ids[t][0] for t in fit["ids"]],
+            "relation": [ids[t][1] for t in fit["ids"]],
+        },
+        columns=["snapshot", "local_topic", "global_topic", "stable_id", "relation"],
+    )
+
+
+def _merge_topic_map(old_map, new_rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in [old_map, *new_rows.values()] if f is not None and len(f)]
+    if not frames:
+        return _map_frame("", {"ids": [], "global": {}}, {})
+    out = pd.concat(frames, ignore_index=True)
+    out = out.drop_duplicates(["snapshot", "local_topic"], keep="first")
+    return out.sort_values(["snapshot", "local_topic"], kind="stable").reset_index(drop=True)
