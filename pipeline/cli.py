@@ -49,6 +49,9 @@ def _setup_logging(verbose: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    # Plotly's image export logs every browser step at INFO.
+    for noisy in ("kaleido", "choreographer", "numba", "distributed"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _run_stage(name: str, params: Path, verbose: bool, **kwargs) -> None:

@@ -1,0 +1,186 @@
+"""Stage `trends`: per-period counts and shares of every theme and topic, trend tests over the
+recent window, rising topics, and PNG charts for `dvc plots show`.
+
+"Now" is the latest dump date, not the wall clock, so the same inputs give the same outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import trend_stats
+from pipeline.config import Config
+from pipeline.errors import StageInputError
+from pipeline.io import read_json, read_table, write_json
+
+log = logging.getLogger(__name__)
+
+PLOT_WIDTH = 1000
+
+
+def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
+    """Write the series, summary.json and (with `plots`) the PNG charts; return the summary."""
+    t = cfg.trends
+    papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
+    papers = papers.drop_duplicates("paper_id")
+    assignments = read_table(
+        cfg.stage_dir("topics") / "assignments.parquet", "assignments", producer="topics"
+    )
+    info = read_table(cfg.stage_dir("topics") / "topic_info.parquet", "topic_info", "topics")
+    themes = read_table(
+        cfg.stage_dir("themes") / "paper_themes.parquet", "paper_themes", producer="themes"
+    )
+    now, now_source = reference_date(cfg.stage_dir("ingest") / "dumps.json", papers)
+    theme_labels = trend_stats.load_theme_labels(cfg.paths.themes, themes)
+    topic_labels = trend_stats.topic_label_map(info)
+
+    theme_members = themes[["paper_id", "themes"]].explode("themes").dropna()
+    theme_members = theme_members.rename(columns={"themes": "key"})
+    topic_members = assignments[["paper_id", "topic"]].assign(key=lambda d: d["topic"].astype(str))
+
+    out = cfg.stage_dir("trends")
+    shutil.rmtree(out, ignore_errors=True)  # rewritten completely: no stale plot survives
+    out.mkdir(parents=True)
+    args = {"freq": t.freq, "now": now, "min_period_papers": t.min_period_papers}
+    theme_series = trend_stats.period_series(papers, theme_members, list(theme_labels), **args)
+    topic_series = trend_stats.period_series(papers, topic_members, list(topic_labels), **args)
+    theme_series.to_csv(out / "theme_series.csv", index=False, lineterminator="\n")
+    topic_series.to_csv(out / "topic_series.csv", index=False, lineterminator="\n")
+
+    # Periods come from either table; with no theme configured the theme grid is empty.
+    base = theme_series if not theme_series.empty else topic_series
+    window = trend_stats.recent_window(base, t.recent_periods)
+    theme_stats = trend_stats.window_stats(theme_series, window, t.alpha)
+    topic_stats = trend_stats.window_stats(topic_series, window, t.alpha)
+    # Outliers are not a topic: test them (a rising outlier share says the model is ageing)
+    # but keep them out of the family corrected together and out of the rising list.
+    outlier_stats = topic_stats.pop("-1", None)
+    trend_stats.adjust_p(theme_stats, t.adjust)
+    trend_stats.adjust_p(topic_stats, t.adjust)
+    for key, s in theme_stats.items():
+        s["label"] = theme_labels[key]
+    for key, s in topic_stats.items():
+        s["label"] = topic_labels[key]
+
+    undated = int(trend_stats.to_period(papers["date"], t.freq).isna().sum())
+    summary = {
+        "freq": t.freq,
+        "now": now,
+        "now_source": now_source,
+        "papers": len(papers),
+        "dated": len(papers) - undated,
+        "undated": undated,
+        "periods": _period_summary(base),
+        "window": {"periods": window, "recent_periods": t.recent_periods},
+        "alpha": t.alpha,
+        "p_adjust": t.adjust,
+        "method": "Theil-Sen slope of the share per period (scipy.stats.theilslopes) and the "
+        "Mann-Kendall test (pymannkendall.original_test) over the window, small periods left out",
+        "themes": theme_stats,
+        "topics": topic_stats,
+        "outliers": outlier_stats,
+        "rising_themes": trend_stats.rising(theme_stats, t.alpha, theme_labels),
+        "rising_topics": trend_stats.rising(topic_stats, t.alpha, topic_labels),
+    }
+    write_json(summary, out / "summary.json")
+    if undated:
+        log.warning("%d of %d papers have no date: counted in summary.json", undated, len(papers))
+    if plots:
+        render_plots(cfg, theme_series, topic_series, summary, theme_labels, topic_labels, info)
+    log.info(
+        "trends: %d periods, %d rising topics, %d undated papers; wrote %s",
+        summary["periods"]["n"],
+        len(summary["rising_topics"]),
+        undated,
+        out,
+    )
+    return summary
+
+
+def render_plots(cfg, theme_series, topic_series, summary, theme_labels, topic_labels, info):
+    """PNG charts for `dvc plots show`, from the same figure functions as the dashboard."""
+    import plotly.io as pio
+
+    from pipeline import figures
+
+    top = trend_stats.top_topics(info, cfg.trends.top_topics)
+    top_labels = {k: topic_labels[k] for k in top}
+    stats = [
+        {"label": s["label"], **{k: s[k] for k in ("slope", "slope_low", "slope_high", "q_value")}}
+        for s in summary["topics"].values()
+    ]
+    stats_df = pd.DataFrame(stats, columns=["label", "slope", "slope_low", "slope_high", "q_value"])
+    view = cfg.trends.plot_periods
+    window = summary["window"]["periods"]
+    span = f"{window[0]} to {window[-1]}" if window else "no complete period"
+    figs = {
+        "theme_shares": figures.trend_figure(
+            theme_series, theme_labels, "Share of papers by theme", view=view
+        ),
+        "theme_counts": figures.trend_figure(
+            theme_series, theme_labels, "Papers by theme", value="count", view=view
+        ),
+        "topic_shares": figures.trend_figure(
+            topic_series, top_labels, f"Share of papers: the {len(top)} largest topics", view=view
+        ),
+        "topic_slopes": figures.rising_figure(
+            stats_df, f"Trend of each topic's share, {span}", cfg.trends.alpha
+        ),
+    }
+    plot_dir = cfg.stage_dir("trends") / "plots"
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    for fig in figs.values():
+        fig.layout.updatemenus = ()  # buttons do nothing in a still image
+    paths = [plot_dir / f"{name}.png" for name in figs]
+    pio.write_images(list(figs.values()), paths, width=PLOT_WIDTH)
+
+
+def reference_date(dumps_json: Path, papers: pd.DataFrame) -> tuple[str, str]:
+    """The latest dump date (what "now" means for partial periods), and where it came from."""
+    dates = []
+    if Path(dumps_json).exists():
+        dates = sorted(_dump_dates(read_json(dumps_json)))
+    if dates:
+        return dates[-1], f"latest dump date in ingest/{Path(dumps_json).name}"
+    dated = pd.to_datetime(papers["date"], errors="coerce", format="ISO8601").dropna()
+    if dated.empty:
+        raise StageInputError(
+            f"{dumps_json}: no dump date, and no paper has a date: run `papertrends ingest`"
+        )
+    log.warning("%s gives no dump date: treating the latest paper date as now", dumps_json)
+    return dated.max().date().isoformat(), "latest paper date (no dump date found)"
+
+
+def _dump_dates(obj: Any) -> list[str]:
+    """Dump dates from dumps.json, whether it holds a list of dumps or a mapping of them."""
+    if isinstance(obj, dict) and isinstance(obj.get("dumps"), list | dict):
+        obj = obj["dumps"]
+    items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, list) else []
+    out = []
+    for d in items:
+        if not isinstance(d, dict):
+            continue
+        for k in ("dump_date", "date", "inferred_date", "snapshot_date"):
+            value = d.get(k)
+            if isinstance(value, dict):
+                value = value.get("date") or value.get("value")
+            if isinstance(value, str) and not pd.isna(pd.to_datetime(value, errors="coerce")):
+                out.append(pd.to_datetime(value).date().isoformat())
+                break
+    return out
+
+
+def _period_summary(series: pd.DataFrame) -> dict[str, Any]:
+    per = series.drop_duplicates("period").sort_values("period")
+    return {
+        "n": len(per),
+        "first": per["period"].iloc[0] if len(per) else None,
+        "last": per["period"].iloc[-1] if len(per) else None,
+        "partial": per.loc[per["partial"], "period"].tolist(),
+        "small": per.loc[per["small"], "period"].tolist(),
+    }

@@ -1,0 +1,117 @@
+"""The dashboard stage's HTML, without a browser (see test_dashboard_browser.py for that)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from synthetic_outputs import XSS_TITLES, build
+
+from pipeline.errors import StageInputError
+from pipeline.stages import dashboard, trends
+
+DIV_IDS = [
+    "chart-theme-trends",
+    "chart-topic-trends",
+    "chart-topic-slopes",
+    "chart-topic-map",
+    "paper-rows",
+    "chart-compare-themes",
+    "chart-compare-topics",
+    "chart-compare-sankey",
+]
+
+
+def _payload(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="payload">(.*?)</script>', html, re.S)
+    assert m, "payload block not found"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    cfg = build(tmp_path_factory.mktemp("dash"))
+    trends.run(cfg, plots=False)
+    path = dashboard.run(cfg)
+    return cfg, path.read_text("utf-8")
+
+
+def test_one_file_with_plotly_once_and_fixed_ids(page):
+    _, html = page
+    assert html.count("<script") == 3  # plotly.js, the payload, the page's own script
+    assert html.count("* plotly.js v") == 1
+    for div in DIV_IDS:
+        assert f'id="{div}"' in html
+    assert "cdn" not in html.split("<script>", 1)[0].lower()  # nothing fetched by the page head
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', html)
+
+
+def test_untrusted_text_cannot_close_the_script(page):
+    _, html = page
+    data = html.split('id="payload">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data and "\u2028" not in data
+    assert "<img src=x" not in html
+    for title in XSS_TITLES:
+        assert title not in html
+    payload = _payload(html)
+    titles = [r[0] for r in payload["table"]["rows"]]
+    for title in XSS_TITLES:
+        assert title in titles  # shown, as text, in the table
+
+
+def test_payload_content(page):
+    cfg, html = page
+    p = _payload(html)
+    cards = dict(p["overview"]["cards"])
+    assert cards["papers"] == "277" and cards["dumps"] == "2" and cards["themes"] == "3"
+    assert cards["first date"] == "2024-01-01"
+    assert any("3 of 277 papers have no date" in n for n in p["overview"]["notes"])
+    assert [r["label"] for r in p["rising"]["topics"]] == ["1: anomaly_<i>zero</i>"]
+    assert [r["label"] for r in p["rising"]["themes"]] == ["Anomaly detection"]
+    assert set(p["figures"]) == {DIV_IDS[i] for i in range(4)}
+    rows = p["table"]["rows"]
+    assert len(rows) == 277
+    assert rows[0][1] >= rows[1][1] and rows[-1][1] == ""  # newest first, undated last
+    pair = p["compare"]["pairs"][0]
+    assert pair["id"] == "d1__d2" and pair["papers"].startswith("80 → 90 papers: 10 added")
+    assert set(pair["figures"]) == {"themes", "topics", "sankey"}
+
+
+def test_same_inputs_same_bytes(page, tmp_path):
+    _, html = page
+    cfg = build(tmp_path)
+    trends.run(cfg, plots=False)
+    assert dashboard.run(cfg).read_text("utf-8") == html
+
+
+def test_placeholder_when_compare_has_not_run(tmp_path):
+    cfg = build(tmp_path, compare=False)
+    trends.run(cfg, plots=False)
+    html = dashboard.run(cfg).read_text("utf-8")
+    assert _payload(html)["compare"] is None
+    assert 'id="compare-placeholder"' in html and "once the <code>compare</code> stage" in html
+
+
+def test_needs_trends_first(tmp_path):
+    cfg = build(tmp_path)
+    with pytest.raises(StageInputError, match="papertrends trends"):
+        dashboard.run(cfg)
+
+
+def test_cli_runs_trends_then_dashboard(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    cfg = build(tmp_path, compare=False)
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(json.loads(cfg.model_dump_json())), "utf-8")
+    runner = CliRunner()
+    missing = runner.invoke(app, ["dashboard", "--params", str(params)])
+    assert missing.exit_code == StageInputError.exit_code
+    trends.run(cfg, plots=False)
+    done = runner.invoke(app, ["dashboard", "--params", str(params)])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "outputs/dashboard/index.html").exists()
