@@ -1,0 +1,193 @@
+"""Stage `topics`: cleaned papers + embeddings -> BERTopic, NMF/LDA baselines, metrics, map.
+
+Writes `outputs/topics/`: assignments, topic_info, coords, the BERTopic model (safetensors),
+metrics.json (every model side by side) and topics_over_time.csv from the saved assignments.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import numpy as np
+import pandas as pd
+
+from pipeline import topic_metrics as tm
+from pipeline.baselines import fit_baseline
+from pipeline.config import Config, Topics
+from pipeline.errors import StageInputError
+from pipeline.io import read_embeddings, read_table, write_json, write_table
+from pipeline.topic_model import (
+    TopicFit,
+    class_tfidf_words,
+    ctfidf_words,
+    fit_topics,
+    map_coords,
+    quiet_bertopic,
+    topic_centroids,
+    topic_labels,
+)
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: Config) -> dict:
+    from pipeline.encoders import load_encoder
+
+    t = cfg.topics
+    papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
+    ids = papers["paper_id"].tolist()
+    _, embeddings = read_embeddings(cfg.stage_dir("embed"), ids)
+    texts = papers["text"].fillna("").astype(str).tolist()
+    # The encoder embeds label candidates; the tfidf one must first see the corpus.
+    encoder = None if t.representation == "none" else load_encoder(cfg.embed, cfg.seed).fit(texts)
+    if encoder is not None and encoder.dim != embeddings.shape[1]:
+        raise StageInputError(
+            f"embeddings have {embeddings.shape[1]} dimensions but encoder {encoder.name} gives "
+            f"{encoder.dim}: run `papertrends embed` again"
+        )
+
+    fit = fit_topics(texts, embeddings, t, cfg.seed, encoder)
+    out = cfg.stage_dir("topics")
+    shutil.rmtree(out, ignore_errors=True)  # the stage rewrites its folder completely
+    out.mkdir(parents=True)
+
+    assignments = pd.DataFrame(
+        {"paper_id": ids, "topic": fit.topics, "probability": fit.probabilities}
+    )
+    write_table(assignments, out / "assignments.parquet", "assignments")
+    info = topic_info(fit, ids, embeddings, t)
+    write_table(info, out / "topic_info.parquet", "topic_info")
+    xy = map_coords(embeddings, t, cfg.seed)
+    write_table(
+        pd.DataFrame({"paper_id": ids, "x": xy[:, 0], "y": xy[:, 1]}),
+        out / "coords.parquet",
+        "coords",
+    )
+    with quiet_bertopic():  # no hub pointer to the encoder on purpose: it is not on a hub
+        fit.model.save(
+            out / "model", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
+        )
+
+    metrics = quality(fit, texts, embeddings, cfg)
+    write_json(metrics, out / "metrics.json")
+    persisted = read_table(out / "assignments.parquet", "assignments")
+    over_time = topics_over_time(persisted, papers, t.freq)
+    over_time.to_csv(out / "topics_over_time.csv", index=False)
+    log.info(
+        "topics: %d topics, outliers %.1f%% -> %.1f%%, npmi %.3f (nmf %s, lda %s)",
+        metrics["bertopic"]["n_topics"],
+        100 * metrics["bertopic"]["outlier_share_before"],
+        100 * metrics["bertopic"]["outlier_share"],
+        metrics["bertopic"]["npmi"],
+        metrics.get("nmf", {}).get("npmi"),
+        metrics.get("lda", {}).get("npmi"),
+    )
+    return metrics
+
+
+def topic_info(fit: TopicFit, ids: list[str], embeddings: np.ndarray, t: Topics) -> pd.DataFrame:
+    """One row per topic (-1 first when present): size, readable label, words, central papers."""
+    words = ctfidf_words(fit.model, t.bertopic.get("top_n_words", 10))
+    labels = topic_labels(fit.model, t.label_words)
+    topics = np.unique(fit.topics)
+    centroids = topic_centroids(fit.topics, embeddings)
+    ids_arr = np.asarray(ids)
+    rows = []
+    for topic, centroid in zip(topics, centroids, strict=True):
+        members = np.flatnonzero(fit.topics == topic)
+        sims = embeddings[members] @ centroid
+        # Ties break on paper_id so equal inputs give equal tables.
+        order = np.lexsort((ids_arr[members], -sims))[: t.representative_papers]
+        rows.append(
+            {
+                "topic": int(topic),
+                "size": len(members),
+                "label": labels.get(int(topic), "outliers" if topic == -1 else ""),
+                "top_words": words.get(int(topic), []),
+                "representative_papers": ids_arr[members[order]].tolist(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config) -> dict:
+    """BERTopic and the baselines scored the same way, plus BERTopic before outlier handling."""
+    t = cfg.topics
+    tokens = tm.tokenize(texts, fit.vectorizer)
+    counts = fit.vectorizer.transform(texts)
+    words = fit.vectorizer.get_feature_names_out()
+    k = max(t.coherence_top_n, t.diversity_top_n)
+
+    def score(topics: np.ndarray, topic_words: dict[int, list[str]]) -> dict:
+        ordered = [topic_words[key] for key in sorted(topic_words)]
+        return tm.summarize(
+            topics, ordered, tokens, t.coherence_top_n, t.coherence_window, t.diversity_top_n
+        )
+
+    bert = score(fit.topics, class_tfidf_words(counts, fit.topics, words, t, k))
+    before = score(fit.topics_before, class_tfidf_words(counts, fit.topics_before, words, t, k))
+    labels = fit.model.topic_aspects_.get("Label", {})
+    label_words = [[w for w, _ in pairs] for topic, pairs in sorted(labels.items()) if topic != -1]
+    bert["outlier_share_before"] = before["outlier_share"]
+    bert["npmi_before"] = before["npmi"]
+    bert["npmi_labels"] = round(
+        tm.npmi(label_words, tokens, t.coherence_top_n, t.coherence_window)[0], 4
+    )
+    bert["min_cluster_size"] = fit.min_cluster_size
+    refits = [fit_topics(texts, embeddings, t, s, None).topics for s in t.stability_seeds]
+    bert["stability"] = _mean_ari(fit.topics, refits)
+    metrics = {"bertopic": bert}
+
+    n_topics = max(1, bert["n_topics"])
+    for name in t.baselines:
+        kwargs = getattr(t, name)
+        base = fit_baseline(name, counts, words, n_topics, cfg.seed, kwargs, k)
+        metrics[name] = score(base.topics, base.topic_words)
+        # n_topics counts topics some paper has as its best; LDA may leave components unused.
+        metrics[name]["n_components"] = len(base.topic_words)
+        others = [
+            fit_baseline(name, counts, words, n_topics, s, kwargs, k).topics
+            for s in t.stability_seeds
+        ]
+        metrics[name]["stability"] = _mean_ari(base.topics, others)
+    metrics["settings"] = {
+        "n_papers": len(texts),
+        "fitted_on": fit.fitted_on,
+        "npmi_top_n": t.coherence_top_n,
+        "npmi_window": t.coherence_window or "paper",
+        "diversity_top_n": t.diversity_top_n,
+        "stability_seeds": [cfg.seed, *t.stability_seeds],
+    }
+    return _json_safe(metrics)
+
+
+def _json_safe(obj):
+    """Plain JSON: numpy scalars as Python numbers, NaN (e.g. NPMI of no topic) as null."""
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def _mean_ari(main: np.ndarray, refits: list[np.ndarray]) -> float | None:
+    if not refits:
+        return None
+    return round(float(np.mean([tm.stability(main, r) for r in refits])), 4)
+
+
+def topics_over_time(assignments: pd.DataFrame, papers: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Papers per (period, topic), outliers included as topic -1; undated papers are left out."""
+    dated = assignments.merge(papers[["paper_id", "date"]], on="paper_id", how="left")
+    undated = dated["date"].isna()
+    if undated.any():
+        log.info("topics_over_time: %d undated paper(s) left out", int(undated.sum()))
+    dated = dated[~undated]
+    period = pd.PeriodIndex(pd.to_datetime(dated["date"]), freq=freq).astype(str)
+    counts = dated.assign(period=period).groupby(["period", "topic"]).size()
+    return counts.rename("count").reset_index().sort_values(["period", "topic"], ignore_index=True)

@@ -1,0 +1,107 @@
+"""Topic-quality metrics and the topics-over-time table: pure functions, no model fits."""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer
+
+from pipeline import topic_metrics as tm
+from pipeline.baselines import fit_baseline
+from pipeline.errors import ConfigError
+from pipeline.stages.topics import topics_over_time
+
+DOCS = [
+    ["graph", "neural", "network"],
+    ["graph", "neural", "node"],
+    ["graph", "node", "edge"],
+    ["image", "pixel", "neural"],
+    ["image", "pixel", "camera"],
+    ["image", "camera", "lens"],
+]
+
+
+def _npmi_by_hand(words: list[str], docs: list[list[str]]) -> float:
+    """NPMI with each document as one window, averaged over word pairs (gensim's eps)."""
+    n = len(docs)
+    sets = [set(d) for d in docs]
+
+    def p(*ws):
+        return sum(all(w in s for w in ws) for s in sets) / n
+
+    scores = []
+    for a, b in combinations(words, 2):
+        joint = p(a, b) + 1e-12
+        scores.append(math.log(joint / (p(a) * p(b))) / -math.log(joint))
+    return float(np.mean(scores))
+
+
+def test_npmi_matches_the_formula_with_document_windows():
+    topics = [["graph", "neural", "node"], ["image", "pixel", "camera"], ["graph", "image", "lens"]]
+    mean, per_topic = tm.npmi(topics, DOCS, top_n=3, window=None)
+    expected = [_npmi_by_hand(t, DOCS) for t in topics]
+    assert per_topic == pytest.approx(expected, abs=1e-6)
+    assert mean == pytest.approx(np.mean(expected), abs=1e-6)
+    # Words of one theme co-occur, a mixed topic does not: coherence must rank them so.
+    assert per_topic[0] > 0 > per_topic[2]
+
+
+def test_npmi_extremes_and_unscorable_topics():
+    docs = [["a", "b"], ["a", "b"], ["c", "d"], ["c", "d"]]
+    _, per_topic = tm.npmi([["a", "b"], ["a", "c"], ["zzz", "a"]], docs, top_n=2)
+    assert per_topic[0] == pytest.approx(1.0, abs=1e-6)
+    assert per_topic[1] < -0.9  # never together: -1 up to gensim's epsilon
+    assert math.isnan(per_topic[2])  # one known word: no pair to score
+
+
+def test_diversity_counts_unique_words_among_top_n():
+    assert tm.diversity([["a", "b"], ["c", "d"]], top_n=2) == 1.0
+    assert tm.diversity([["a", "b"], ["a", "b"]], top_n=2) == 0.5
+    assert tm.diversity([["a", "b", "x"], ["a", "c", "y"]], top_n=2) == 0.75
+
+
+def test_stability_ignores_label_names_and_counts_outliers():
+    assert tm.stability([0, 0, 1, 1], [5, 5, 7, 7]) == pytest.approx(1.0)
+    assert tm.stability([0, 0, 1, 1], [0, 1, 0, 1]) < 0.1
+    assert tm.outlier_share([-1, 0, 1, -1]) == 0.5
+    assert tm.n_topics([-1, 0, 3, 3]) == 2
+
+
+def test_tokenize_keeps_only_vocabulary_ngrams():
+    vec = CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=2).fit(
+        ["neural network models", "neural network training", "the cat"]
+    )
+    tokens = tm.tokenize(["a neural network for cats"], vec)
+    assert tokens == [["neural", "network", "neural network"]]
+
+
+def test_baselines_share_vocabulary_and_topic_count():
+    texts = [" ".join(d) for d in DOCS] * 5
+    vec = CountVectorizer().fit(texts)
+    counts, words = vec.transform(texts + ["unknownword"]), vec.get_feature_names_out()
+    for name in ("nmf", "lda"):
+        fit = fit_baseline(name, counts, words, 2, seed=0, kwargs={}, top_k=4)
+        assert sorted(fit.topic_words) == [0, 1]
+        assert all(set(w) <= set(words) for w in fit.topic_words.values())
+        assert fit.topics[-1] == -1  # no vocabulary word: no topic
+        again = fit_baseline(name, counts, words, 2, seed=0, kwargs={}, top_k=4)
+        assert np.array_equal(fit.topics, again.topics)
+    with pytest.raises(ConfigError, match="random_state"):
+        fit_baseline("nmf", counts, words, 2, 0, {"random_state": 1}, 4)
+
+
+def test_topics_over_time_counts_per_month_and_skips_undated():
+    papers = pd.DataFrame(
+        {"paper_id": ["a", "b", "c", "d"], "date": ["2025-01-05", "2025-01-30", "2025-03-01", None]}
+    )
+    assignments = pd.DataFrame({"paper_id": ["a", "b", "c", "d"], "topic": [0, 0, -1, 1]})
+    table = topics_over_time(assignments, papers, "M")
+    assert table.to_dict("records") == [
+        {"period": "2025-01", "topic": 0, "count": 2},
+        {"period": "2025-03", "topic": -1, "count": 1},
+    ]
+    assert topics_over_time(assignments, papers, "Q")["period"].tolist() == ["2025Q1", "2025Q1"]
