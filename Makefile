@@ -6,6 +6,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
+# dvc.yaml runs `python -m pipeline ...`: it must find the venv's python.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: install browser run test lint bench clean
 

@@ -50,7 +50,7 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # Plotly's image export logs every browser step at INFO.
-    for noisy in ("kaleido", "choreographer", "numba", "distributed"):
+    for noisy in ("kaleido", "choreographer", "numba", "distributed", "gensim"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

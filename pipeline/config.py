@@ -42,7 +42,7 @@ class Ingest(Section):
 
 
 class Clean(Section):
-    near_duplicate_threshold: float = Field(0.6, gt=0, le=1)
+    near_duplicate_threshold: float = Field(0.5, gt=0, le=1)
 
 
 class Embed(Section):
@@ -51,45 +51,113 @@ class Embed(Section):
     window_tokens: int = Field(256, gt=8)
     window_stride: int = Field(128, gt=0)
     max_windows: int = Field(4, gt=0)
+    quantize: bool = False  # minilm: int8 dynamic quantisation of the Linear layers
     tfidf_dim: int = Field(128, gt=1)
 
 
+class AutoMinClusterSize(Section):
+    """`hdbscan.min_cluster_size: auto` means max(floor, round(scale * n_papers ** power))."""
+
+    floor: int = Field(5, ge=2)
+    scale: float = Field(0.25, gt=0)
+    power: float = Field(0.5, gt=0, le=1)
+
+
+class Outliers(Section):
+    """What happens to HDBSCAN's noise points after the fit (BERTopic.reduce_outliers)."""
+
+    strategy: Literal["embeddings", "c-tf-idf", "none"] = "embeddings"
+    threshold: float = Field(0.3, ge=-1, le=1)
+
+
+def _umap_defaults(**extra: Any) -> dict[str, Any]:
+    base = {"n_neighbors": 15, "metric": "cosine", "low_memory": True}
+    return {**base, "force_approximation_algorithm": True, **extra}
+
+
 class Topics(Section):
-    umap: dict[str, Any] = {}
-    hdbscan: dict[str, Any] = {}
-    vectorizer: dict[str, Any] = {}
-    bertopic: dict[str, Any] = {}
+    # Each dict holds keyword arguments of the constructor it is named after (checked when
+    # the model is built); random_state always comes from the top-level seed.
+    umap: dict[str, Any] = _umap_defaults(n_components=5, min_dist=0.0)
+    hdbscan: dict[str, Any] = {
+        "min_cluster_size": "auto",
+        "min_samples": None,
+        "metric": "euclidean",
+        "cluster_selection_method": "eom",
+        "prediction_data": True,
+    }
+    auto_min_cluster_size: AutoMinClusterSize = AutoMinClusterSize()
+    vectorizer: dict[str, Any] = {
+        "stop_words": "english",
+        "ngram_range": [1, 2],
+        "min_df": 2,
+        "max_features": 30_000,
+    }
+    ctfidf: dict[str, Any] = {"reduce_frequent_words": True}
+    bertopic: dict[str, Any] = {"top_n_words": 10}
     representation: Literal["keybert", "mmr", "none"] = "keybert"
-    outliers: dict[str, Any] = {}
+    representation_args: dict[str, Any] = {}
+    label_words: int = Field(3, gt=0)
+    representative_papers: int = Field(3, gt=0)
+    outliers: Outliers = Outliers()
+    coords: dict[str, Any] = _umap_defaults(min_dist=0.1)
     baselines: list[Literal["nmf", "lda"]] = ["nmf", "lda"]
+    nmf: dict[str, Any] = {"init": "nndsvda", "max_iter": 300}
+    lda: dict[str, Any] = {"learning_method": "online", "max_iter": 10}
     coherence_top_n: int = Field(10, gt=1)
+    # None: a paper's whole text is one window (the vectoriser's n-grams have no positions).
+    coherence_window: int | None = Field(None, gt=1)
     diversity_top_n: int = Field(25, gt=1)
-    stability_seeds: list[int] = [1, 2]
-    sample_size: int = Field(50_000, gt=0)
+    stability_seeds: list[int] = [1]
+    sample_size: int = Field(50_000, gt=1)
     freq: Literal["M", "Q", "Y"] = "M"
 
 
 class Themes(Section):
-    uncertain_margin: float = Field(0.1, ge=0)
+    # combined = logistic regression on embedding + similarity to the theme's phrases + keywords.
+    method: Literal["combined", "embedding", "similarity_keywords"] = "combined"
+    compare: list[Literal["similarity", "keywords", "embedding", "similarity_keywords"]] = [
+        "similarity",
+        "keywords",
+        "embedding",
+        "similarity_keywords",
+    ]
+    c: float = Field(10.0, gt=0)  # LogisticRegression's inverse regularisation strength
     cv_folds: int = Field(5, gt=1)
+    min_positives: int = Field(8, ge=2)  # fewer labelled positives -> zero-shot fallback
+    default_threshold: float = Field(0.5, gt=0, lt=1)  # zero-shot themes without `threshold`
+    uncertain_margin: float = Field(0.1, ge=0)
 
 
 class Trends(Section):
     freq: Literal["M", "Q", "Y"] = "M"
-    recent_periods: int = Field(12, gt=2)
+    # The trend tests need at least 4 usable periods (trend_stats.MIN_TEST_POINTS).
+    recent_periods: int = Field(12, ge=4)
     min_period_papers: int = Field(5, ge=1)
     top_topics: int = Field(8, gt=0)
     alpha: float = Field(0.05, gt=0, lt=1)
+    # Many topics are tested at once: Benjamini-Hochberg keeps false "rising" calls in check.
+    adjust: Literal["fdr_bh", "none"] = "fdr_bh"
+    plot_periods: int = Field(36, ge=0)
 
 
 class Dashboard(Section):
     top_topics: int = Field(10, gt=0)
+    hover_papers: int = Field(8, gt=0)
+    table_page_rows: int = Field(200, gt=0)
+    view_periods: int = Field(36, ge=0)
+    screenshot: bool = True
 
 
 class Compare(Section):
-    bootstrap: int = Field(1000, ge=0)
+    # False discovery rate (Benjamini-Hochberg over all keys of one pair) for a share shift.
     alpha: float = Field(0.05, gt=0, lt=1)
-    match_threshold: float = Field(0.5, ge=0, le=1)
+    # Cosine similarity at or above which two snapshot-local topics are linked; "auto": the
+    # highest similarity between two topics of one snapshot, at least `min_similarity`.
+    match_threshold: float | Literal["auto"] = "auto"
+    min_similarity: float = Field(0.5, ge=-1, le=1)
+    # A snapshot with fewer papers gets no topic model of its own (and no drift).
+    min_drift_papers: int = Field(20, ge=5)
 
 
 class Engine(Section):
