@@ -20,7 +20,7 @@ import logging
 import numpy as np
 
 log = logging.getLogger(__name__)
-BLOCK_ROWS = 2048
+BLOCK_ROWS = 1024  # memory per block: up to BLOCK_ROWS x papers similarities
 EXACT_MAX_DOCS = 20_000
 RARE_MAX_DF = 0.002
 RARE_MIN_DF = 50
@@ -41,10 +41,10 @@ def similar_pairs(texts: list[str], threshold: float) -> list[tuple[int, int, fl
     except ValueError:  # every text empty or only stop words
         return []
     if x.shape[0] <= EXACT_MAX_DOCS:
-        return _blockwise(x, x, threshold)
+        return _blockwise(x, threshold)
     df = np.bincount(x.indices, minlength=x.shape[1])
     rare = x[:, np.flatnonzero(df <= max(RARE_MIN_DF, RARE_MAX_DF * x.shape[0]))]
-    candidates = _blockwise(rare, rare, threshold / 2)
+    candidates = _blockwise(rare, threshold / 2)
     pairs = []
     for i, j, _ in candidates:
         s = float(x[i].multiply(x[j]).sum())
@@ -55,17 +55,26 @@ def similar_pairs(texts: list[str], threshold: float) -> list[tuple[int, int, fl
     return pairs
 
 
-def _blockwise(x, y, threshold: float) -> list[tuple[int, int, float]]:
-    yt = y.T.tocsc()
+def _blockwise(x, threshold: float) -> list[tuple[int, int, float]]:
+    """Pairs i < j of rows of `x` whose dot product is at least `threshold`, sorted.
+
+    Each block of rows meets only the rows from its own start on, so every pair is computed
+    once (the full product computed each twice). A pair's dot product sums the same products
+    in the same (term) order either way, so the values are bit-identical to the full product.
+    """
     pairs: list[tuple[int, int, float]] = []
     for start in range(0, x.shape[0], BLOCK_ROWS):
-        sims = (x[start : start + BLOCK_ROWS] @ yt).tocoo()
-        rows = sims.row + start
-        keep = (sims.data >= threshold) & (sims.col > rows)
+        block_t = x[start : start + BLOCK_ROWS].T.tocsr()
+        sims = x[start:] @ block_t  # rows: papers from `start` on; columns: the block
+        hit = np.flatnonzero(sims.data >= threshold)
+        later = np.searchsorted(sims.indptr, hit, side="right") - 1 + start
+        first = sims.indices[hit] + start
+        keep = later > first
         pairs.extend(
             (int(i), int(j), round(float(s), 4))
-            for i, j, s in zip(rows[keep], sims.col[keep], sims.data[keep], strict=True)
+            for i, j, s in zip(first[keep], later[keep], sims.data[hit][keep], strict=True)
         )
+        del sims
     pairs.sort()
     return pairs
 

@@ -59,7 +59,12 @@ def title_key(title: str) -> str:
 
 def paper_id(title: str) -> str:
     """`p` + 12 hex chars of SHA-1 of the title key: stable across runs and machines."""
-    return "p" + hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:12]
+    return key_id(title_key(title))
+
+
+def key_id(key: str) -> str:
+    """The paper id of a title key (`paper_id(title) == key_id(title_key(title))`)."""
+    return "p" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
 def model_text(title: str, abstract: str, vocab: Collection[str] = ()) -> str:

@@ -80,7 +80,9 @@ def test_every_stage_writes_its_outputs(project: Path):
     assert comparison["papers"]["kept"]["count"] == 16
 
     html = (out / "dashboard" / "index.html").read_text()
-    assert "cdn.plot.ly" not in html and html.count("<html") == 1
+    # Self-contained: no script or stylesheet is fetched from anywhere.
+    assert "<script src" not in html and "<link" not in html
+    assert html.count("<html") == 1
 
 
 def test_second_repro_does_nothing(project: Path):

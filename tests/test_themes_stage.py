@@ -103,9 +103,11 @@ def test_stage_writes_scores_metrics_and_topic_shares(project):
         assert table[f"score_{name}"].between(0, 1).all()
     assert {"themes", "uncertain", "evidence"} <= set(table.columns)
 
-    saved = read_json(out / "metrics.json")
-    assert saved["macro_f1"] == metrics["macro_f1"] and saved["macro_f1"] > 0.8
-    assert set(saved["per_theme"]) == {"anomaly", "adaptation"}
+    headline = read_json(out / "metrics.json")
+    assert headline["macro_f1"] == metrics["macro_f1"] > 0.8
+    assert set(headline["per_theme"]) == {"anomaly", "adaptation"}
+    assert set(headline["options_macro_f1"]) == {"combined", "similarity", "keywords"}
+    saved = read_json(out / "evaluation.json")
     assert set(saved["compared"]) == {"combined", "similarity", "keywords"}
     assert saved["modes"] == {
         "anomaly": "supervised",

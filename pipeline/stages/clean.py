@@ -18,21 +18,25 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pipeline.config import Config
 from pipeline.dedupe import nearest_partner, similar_pairs
-from pipeline.io import read_json, read_table, write_json, write_table
+from pipeline.errors import StageInputError
+from pipeline.io import SCHEMAS, read_json, write_json, write_table
 from pipeline.parsers.snapshots import snapshot_id
-from pipeline.textclean import clean, model_text, paper_id, title_key
+from pipeline.textclean import clean, key_id, model_text, paper_id, title_key
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
-def build_vocab(texts: list[str], min_count: int = 2) -> frozenset[str]:
+def build_vocab(texts: Iterable[str], min_count: int = 2) -> frozenset[str]:
     """Words seen at least `min_count` times: what counts as a word when mending splits."""
     counts: Counter = Counter()
     for text in texts:
@@ -42,8 +46,8 @@ def build_vocab(texts: list[str], min_count: int = 2) -> frozenset[str]:
 
 def record_key(rec: dict) -> str:
     """The paper id of a record: from its title, or its abstract when the title is empty."""
-    if title_key(rec["title"]):
-        return paper_id(rec["title"])
+    if key := title_key(rec["title"]):
+        return key_id(key)  # = paper_id(title), without cleaning the title a second time
     return paper_id("abstract: " + clean(rec["abstract"])[:300])
 
 
@@ -83,22 +87,26 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
     return row, notes
 
 
-def records_of(df: pd.DataFrame) -> list[dict]:
-    """Plain dicts with None for nulls and ints where parquet made floats of nullable ints."""
-    recs = df.astype(object).where(df.notna(), None).to_dict("records")
-    for rec in recs:
-        for col in ("index", "line", "n_authors", "upvotes"):
-            if rec[col] is not None:
-                rec[col] = int(rec[col])
-    return recs
+def read_records(path: Path) -> list[dict]:
+    """records.parquet as plain dicts (None for nulls, Python ints and lists).
+
+    Straight from Arrow: going through a DataFrame held two more copies of every text.
+    """
+    if not path.exists():
+        raise StageInputError(f"{path} not found: run `papertrends ingest` (or `dvc repro`) first")
+    table = pq.read_table(path)
+    missing = [c for c in SCHEMAS["records"] if c not in table.column_names]
+    if missing:
+        raise StageInputError(f"reading {path}: table 'records' lacks columns {missing}")
+    return table.select(SCHEMAS["records"]).to_pylist()
 
 
 def run(cfg: Config) -> dict[str, Any]:
     in_dir, out = cfg.stage_dir("ingest"), cfg.stage_dir("clean")
-    records = records_of(read_table(in_dir / "records.parquet", "records", producer="ingest"))
+    records = read_records(in_dir / "records.parquet")
     dumps = read_json(in_dir / "dumps.json")["dumps"]
     order = snapshot_order(dumps)
-    vocab = build_vocab([f"{r['title']} {r['abstract']}" for r in records])
+    vocab = build_vocab(f"{r['title']} {r['abstract']}" for r in records)
 
     groups: dict[str, list[dict]] = {}
     for rec in records:
@@ -113,17 +121,15 @@ def run(cfg: Config) -> dict[str, Any]:
         if len(recs) > 1:
             merged.append({"paper_id": pid, "title": row["title"], "sources": row["sources"],
                            "disagreements": notes})  # fmt: skip
+    n_records = len(records)
+    del records, groups  # the rows keep the texts they need; the rest of each record goes
 
     pairs = similar_pairs([r["text"] for r in rows], cfg.clean.near_duplicate_threshold)
     partner = nearest_partner(len(rows), pairs)
     for row, j in zip(rows, partner, strict=True):
         row["near_duplicate_of"] = None if j is None else rows[j]["paper_id"]
-    papers = pd.DataFrame(rows)
-    papers = papers[_COLUMNS]
-    papers["upvotes"] = papers["upvotes"].astype("Int64")
-    write_table(papers, out / "papers.parquet", "papers")
     report = {
-        "records": len(records), "papers": len(rows), "merged_groups": merged,
+        "records": n_records, "papers": len(rows), "merged_groups": merged,
         "near_duplicate_threshold": cfg.clean.near_duplicate_threshold,
         "near_duplicate_pairs": [
             {"a": rows[i]["paper_id"], "b": rows[j]["paper_id"], "similarity": s,
@@ -131,9 +137,13 @@ def run(cfg: Config) -> dict[str, Any]:
             for i, j, s in pairs
         ],
     }  # fmt: skip
+    papers = pd.DataFrame(rows, columns=_COLUMNS)
+    del rows  # the table holds its own copy of the texts
+    papers["upvotes"] = papers["upvotes"].astype("Int64")
+    write_table(papers, out / "papers.parquet", "papers")
     write_json(report, out / "report.json")
     log.info("clean: %d records -> %d papers (%d merged groups, %d near-duplicate pairs)",
-             len(records), len(rows), len(merged), len(pairs))  # fmt: skip
+             n_records, len(papers), len(merged), len(pairs))  # fmt: skip
     return report
 
 
