@@ -37,5 +37,8 @@ lint: install
 	$(VENV)/bin/ruff check pipeline tests bench
 	$(VENV)/bin/ruff format --check pipeline tests bench
 
-bench: install
-	$(PY) -m bench.run_all
+# The figures in bench/RESULTS.md; each script appends JSON lines to bench/work/.
+bench: install browser
+	$(PY) -m bench.seeds_bench
+	$(PY) -m bench.topics_bench 10000 --encoder wordllama
+	$(PY) -m bench.topics_bench 96789 --encoder wordllama

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import os
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated

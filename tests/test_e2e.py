@@ -21,8 +21,18 @@ import pytest
 pytestmark = pytest.mark.slow
 
 COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "outputs", ".cache", "bench", "*.egg-info", ".pytest_cache",
-    ".ruff_cache", ".hypothesis", "__pycache__", "tmp", "cache",
+    ".git",
+    ".venv",
+    "outputs",
+    ".cache",
+    "bench",
+    "*.egg-info",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "__pycache__",
+    "tmp",
+    "cache",
 )
 
 
@@ -31,7 +41,10 @@ def _dvc(work: Path, *args: str) -> str:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     out = subprocess.run(
         [str(Path(sys.executable).parent / "dvc"), *args],
-        cwd=work, env=env, capture_output=True, text=True,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, f"dvc {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}"
     return out.stdout + out.stderr
