@@ -104,8 +104,11 @@ def build(
     pt = pd.DataFrame({"paper_id": papers["paper_id"], "title": titles, "themes": themes})
     for th in THEMES:
         pt[f"score_{th['name']}"] = [float(th["name"] in ts) for ts in themes]
-    pt["uncertain"] = False
-    pt["evidence"] = ""
+    pt["uncertain"] = [i % 7 == 0 for i in range(n)]
+    # Evidence echoes the (untrusted) title, as the real stage's nearest-paper field can.
+    pt["evidence"] = [
+        f"{', '.join(ts)} because of {t}" if ts else "" for ts, t in zip(themes, titles)
+    ]
     write_table(pt, out / "themes/paper_themes.parquet", "paper_themes")
     dumps_json = [
         {"dump": "d1.txt", "date": "2025-03-01"},

@@ -126,6 +126,17 @@ def test_search_and_filters_change_the_rows(loaded):
     assert "277 in all" in page.text_content("#row-count")
 
 
+def test_theme_cells_explain_why(loaded):
+    page, _ = loaded
+    page.fill("#search", "")
+    cells = page.eval_on_selector_all(
+        "#paper-rows td:nth-child(4)", "e => e.map(x => [x.textContent, x.title])"
+    )
+    with_themes = [c for c in cells if c[0].replace("(review)", "").strip()]
+    assert with_themes and all("because of" in why for _, why in with_themes)
+    assert any(text.endswith("(review)") for text, _ in cells)
+
+
 def test_toggles_switch_the_charts(loaded):
     page, _ = loaded
     title = "#chart-theme-trends .g-ytitle"

@@ -107,7 +107,8 @@ def paper_frame(papers, assignments, themes, coords, topic_labels, freq) -> pd.D
     """One row per paper with everything the page shows, sorted newest first (undated last)."""
     f = papers.drop_duplicates("paper_id")[["paper_id", "title", "date", "dumps"]]
     f = f.merge(assignments[["paper_id", "topic"]], on="paper_id", how="left")
-    f = f.merge(themes[["paper_id", "themes"]], on="paper_id", how="left")
+    theme_cols = [c for c in ("themes", "evidence", "uncertain") if c in themes.columns]
+    f = f.merge(themes[["paper_id", *theme_cols]], on="paper_id", how="left")
     f = f.merge(coords[["paper_id", "x", "y"]], on="paper_id", how="left")
     f["topic"] = f["topic"].fillna(-1).astype(int)
     f["topic_label"] = [topic_labels.get(str(t), "outliers") for t in f["topic"]]
@@ -164,6 +165,9 @@ def overview(frame, dumps, summary, theme_labels, info) -> dict[str, Any]:
     return {"cards": cards, "notes": notes}
 
 
+EVIDENCE_CHARS = 400
+
+
 def table(frame, theme_labels, topic_labels, page_rows) -> dict[str, Any]:
     rows = [
         [
@@ -174,6 +178,9 @@ def table(frame, theme_labels, topic_labels, page_rows) -> dict[str, Any]:
             ", ".join(r.dumps),
             int(r.topic),
             list(r.themes),
+            # Why the paper got its themes; cut so the page stays small at 100k papers.
+            _text(getattr(r, "evidence", ""))[:EVIDENCE_CHARS],
+            bool(getattr(r, "uncertain", False) is True),
         ]
         for r in frame.itertuples()
     ]
