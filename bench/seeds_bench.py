@@ -58,9 +58,10 @@ def main() -> None:
     rows = []
     for stage in STAGES:
         rows.append(timed(stage, path))
+        print(json.dumps(rows[-1]), flush=True)
         if stage == "embed":
             rows.append({**timed(stage, path), "stage": "embed (cached)"})
-        print(json.dumps(rows[-1]), flush=True)
+            print(json.dumps(rows[-1]), flush=True)
     metrics = json.loads((work / "outputs" / "topics" / "metrics.json").read_text())
     record = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
