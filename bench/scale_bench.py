@@ -6,12 +6,14 @@
 Builds a scratch project under `--work` (default: a temp folder): `seeds/` holds a JSONL
 export of the first N records of the corpus (arxiv-daily in file order, then confpapers in
 file order; confpapers gives only a `year`, written as `date: YYYY-01-01`, every other field
-unchanged), and `params.yaml` is configs/params.yaml with seeds, outputs and the embedding
-cache moved into that folder. Each stage then runs as `python -m pipeline <stage> -p params`
-under `/usr/bin/time -v` (as `dvc repro` would run it), and its wall time and peak RSS are
-recorded. The topic assignment is scored against arXiv's primary category (papers.category,
-which ingest fills from `primary_category`) on the papers that have one: NMI and ARI,
-outliers counted as one cluster. One JSON line per run goes to bench/work/scale_results.jsonl.
+unchanged) plus links to the repo's seed dumps (220 papers; the themes stage needs the
+labelled ones, `--no-seed-dumps` leaves them out), and `params.yaml` is configs/params.yaml
+with seeds, outputs and the embedding cache moved into that folder. Each stage then runs as
+`python -m pipeline <stage> -p params` under `/usr/bin/time -v` (as `dvc repro` would run
+it), and its wall time and peak RSS are recorded. The topic assignment is scored against
+arXiv's primary category (papers.category, which ingest fills from `primary_category`) on
+the papers that have one: NMI and ARI, outliers counted as one cluster. One JSON line per
+run goes to bench/work/scale_results.jsonl.
 
 `--compare-sample S` also measures what sample-fit-and-assign costs: after embed, the topics
 stage runs twice on the same embeddings, once fitted on all papers and once with
@@ -56,10 +58,19 @@ def source_records(name: str) -> Iterator[dict]:
             yield rec
 
 
-def export(corpus: str, n: int, seeds: Path) -> dict[str, int]:
-    """The first `n` records of the corpus, one JSONL file per source; counts per file."""
+def export(corpus: str, n: int, seeds: Path, seed_dumps: bool) -> dict[str, int]:
+    """The first `n` records of the corpus, one JSONL file per source; counts per file.
+
+    With `seed_dumps`, the repo's seed dumps are linked in beside them: the themes stage
+    calibrates on configs/labels, whose labelled papers are seed papers.
+    """
     seeds.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
+    if seed_dumps:
+        for dump in sorted((REPO / "seeds").iterdir()):
+            if dump.is_file() and not (seeds / dump.name).exists():
+                (seeds / dump.name).symlink_to(dump)
+                counts[f"seeds/{dump.name}"] = -1  # a text dump: its count is in dumps.json
     left = n
     for name in CORPORA[corpus]:
         if left <= 0:
@@ -179,12 +190,15 @@ def main() -> None:
     parser.add_argument("--compare-sample", type=int, default=None, metavar="S")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--no-seed-dumps", action="store_true", help="leave out the 220 seed papers (themes fails)"
+    )
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="scale_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    counts = export(args.corpus, args.n, work / "seeds")
+    counts = export(args.corpus, args.n, work / "seeds", not args.no_seed_dumps)
     print(f"exported {counts} to {work / 'seeds'} in {time.perf_counter() - t0:.1f} s", flush=True)
     params = write_params(work, args)
 

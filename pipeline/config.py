@@ -81,7 +81,7 @@ class Topics(Section):
     umap: dict[str, Any] = _umap_defaults(n_components=5, min_dist=0.0)
     hdbscan: dict[str, Any] = {
         "min_cluster_size": "auto",
-        "min_samples": None,
+        "min_samples": 5,
         "metric": "euclidean",
         "cluster_selection_method": "eom",
         "prediction_data": True,
@@ -110,6 +110,9 @@ class Topics(Section):
     diversity_top_n: int = Field(25, gt=1)
     stability_seeds: list[int] = [1]
     sample_size: int = Field(50_000, gt=1)
+    # Above this, NPMI, diversity, stability refits and the NMF/LDA baselines use a seeded
+    # sample of this many papers (their cost grows faster than the corpus).
+    metrics_sample: int = Field(20_000, gt=1)
     freq: Literal["M", "Q", "Y"] = "M"
 
 
@@ -165,6 +168,7 @@ class Engine(Section):
     address: str | None = None
     n_workers: int = Field(2, gt=0)
     threads_per_worker: int = Field(1, gt=0)
+    chunk_size: int = Field(2_000, gt=0)  # texts per task (embedding)
 
 
 class Config(Section):

@@ -31,28 +31,52 @@ class LocalEngine:
         for chunk in chunks:
             yield fn(chunk, *args)
 
+    def share(self, obj: T) -> T:
+        """An argument every task needs: here it is simply the object."""
+        return obj
+
 
 class DaskEngine:
     name = "dask"
 
-    def __init__(self, client: Any):
+    def __init__(self, client: Any, max_in_flight: int | None = None):
         self.client = client
+        # Tasks carry their chunk of data: submitting all of them at once would put a copy of
+        # the whole corpus on the scheduler. Two per worker thread keeps every thread busy.
+        threads = sum(client.nthreads().values()) or 1
+        self.max_in_flight = max_in_flight or 2 * threads
 
     def map_ordered(self, fn: Callable[..., R], chunks: Iterable[Any], *args: Any) -> Iterator[R]:
         from dask.distributed import as_completed
 
-        futures = [self.client.submit(fn, chunk, *args, pure=False) for chunk in chunks]
+        todo = enumerate(chunks)
+        running = as_completed()
+        position: dict[str, int] = {}
+
+        def submit_next() -> None:
+            for i, chunk in todo:
+                fut = self.client.submit(fn, chunk, *args, pure=False)
+                position[fut.key] = i
+                running.add(fut)
+                return
+
+        for _ in range(self.max_in_flight):
+            submit_next()
         # Results are yielded in submission order, but gathered as they finish so a slow
         # early task does not hold finished results in worker memory longer than needed.
         done: dict[int, R] = {}
-        order = {f.key: i for i, f in enumerate(futures)}
         next_i = 0
-        for fut in as_completed(futures):
-            done[order[fut.key]] = fut.result()
+        for fut in running:
+            done[position.pop(fut.key)] = fut.result()
             fut.release()
+            submit_next()
             while next_i in done:
                 yield done.pop(next_i)
                 next_i += 1
+
+    def share(self, obj: Any) -> Any:
+        """Send an argument every task needs to each worker once; tasks get a reference."""
+        return self.client.scatter(obj, broadcast=True, hash=False)
 
 
 @contextmanager

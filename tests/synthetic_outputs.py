@@ -107,7 +107,8 @@ def build(
     pt["uncertain"] = [i % 7 == 0 for i in range(n)]
     # Evidence echoes the (untrusted) title, as the real stage's nearest-paper field can.
     pt["evidence"] = [
-        f"{', '.join(ts)} because of {t}" if ts else "" for ts, t in zip(themes, titles)
+        f"{', '.join(ts)} because of {t}" if ts else ""
+        for ts, t in zip(themes, titles, strict=True)
     ]
     write_table(pt, out / "themes/paper_themes.parquet", "paper_themes")
     dumps_json = [

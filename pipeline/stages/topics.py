@@ -24,6 +24,7 @@ from pipeline.topic_model import (
     fit_topics,
     map_coords,
     quiet_bertopic,
+    sample_rows,
     topic_centroids,
     topic_labels,
 )
@@ -39,6 +40,7 @@ def run(cfg: Config) -> dict:
     ids = papers["paper_id"].tolist()
     _, embeddings = read_embeddings(cfg.stage_dir("embed"), ids)
     texts = papers["text"].fillna("").astype(str).tolist()
+    papers = papers[["paper_id", "date"]]  # one copy of the corpus text (`texts`) is enough
     # The encoder embeds label candidates; the tfidf one must first see the corpus.
     encoder = None if t.representation == "none" else load_encoder(cfg.embed, cfg.seed).fit(texts)
     if encoder is not None and encoder.dim != embeddings.shape[1]:
@@ -112,8 +114,20 @@ def topic_info(fit: TopicFit, ids: list[str], embeddings: np.ndarray, t: Topics)
 
 
 def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config) -> dict:
-    """BERTopic and the baselines scored the same way, plus BERTopic before outlier handling."""
+    """BERTopic and the baselines scored the same way, plus BERTopic before outlier handling.
+
+    Above `topics.metrics_sample` papers, everything here runs on a seeded sample of that
+    size: NPMI over the sample's tokens, word lists from the sample's counts, NMF/LDA fitted
+    on the sample, and the stability refits fitted on the sample and compared with the main
+    fit's topics of the same papers.
+    """
     t = cfg.topics
+    rows = sample_rows(len(texts), t.metrics_sample, cfg.seed)
+    if len(rows) < len(texts):
+        log.info("topic metrics on a seeded sample of %d of %d papers", len(rows), len(texts))
+        texts = [texts[i] for i in rows]
+        embeddings = embeddings[rows]
+    main, main_before = fit.topics[rows], fit.topics_before[rows]
     tokens = tm.tokenize(texts, fit.vectorizer)
     counts = fit.vectorizer.transform(texts)
     words = fit.vectorizer.get_feature_names_out()
@@ -125,8 +139,8 @@ def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config
             topics, ordered, tokens, t.coherence_top_n, t.coherence_window, t.diversity_top_n
         )
 
-    bert = score(fit.topics, class_tfidf_words(counts, fit.topics, words, t, k))
-    before = score(fit.topics_before, class_tfidf_words(counts, fit.topics_before, words, t, k))
+    bert = score(main, class_tfidf_words(counts, main, words, t, k))
+    before = score(main_before, class_tfidf_words(counts, main_before, words, t, k))
     labels = fit.model.topic_aspects_.get("Label", {})
     label_words = [[w for w, _ in pairs] for topic, pairs in sorted(labels.items()) if topic != -1]
     bert["outlier_share_before"] = before["outlier_share"]
@@ -136,7 +150,7 @@ def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config
     )
     bert["min_cluster_size"] = fit.min_cluster_size
     refits = [fit_topics(texts, embeddings, t, s, None).topics for s in t.stability_seeds]
-    bert["stability"] = _mean_ari(fit.topics, refits)
+    bert["stability"] = _mean_ari(main, refits)
     metrics = {"bertopic": bert}
 
     n_topics = max(1, bert["n_topics"])
@@ -152,8 +166,9 @@ def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config
         ]
         metrics[name]["stability"] = _mean_ari(base.topics, others)
     metrics["settings"] = {
-        "n_papers": len(texts),
+        "n_papers": len(fit.topics),
         "fitted_on": fit.fitted_on,
+        "metrics_on": len(rows),  # papers every figure here is computed on
         "npmi_top_n": t.coherence_top_n,
         "npmi_window": t.coherence_window or "paper",
         "diversity_top_n": t.diversity_top_n,
