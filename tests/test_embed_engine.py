@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from factories import papers_table
 
 from pipeline.config import Config
 from pipeline.io import read_embeddings, write_table
@@ -23,26 +24,7 @@ def _papers(n: int) -> pd.DataFrame:
         for i in range(n)
     ]
     texts[5] = texts[3]  # a repeated text is encoded once, whichever engine runs
-    return pd.DataFrame(
-        {
-            "paper_id": [f"p{i:012x}" for i in range(n)],
-            "title": [f"Title {i}" for i in range(n)],
-            "abstract": texts,
-            "text": texts,
-            "authors": [["A. Author"]] * n,
-            "date": ["2025-01-01"] * n,
-            "date_has_year": [True] * n,
-            "category": ["CL"] * n,
-            "dumps": [["d1.txt"]] * n,
-            "sources": [[f"d1.txt#{i}"] for i in range(n)],
-            "n_dumps": [1] * n,
-            "first_seen": ["d1"] * n,
-            "last_seen": ["d1"] * n,
-            "upvotes": [None] * n,
-            "has_code": [None] * n,
-            "near_duplicate_of": [None] * n,
-        }
-    )
+    return papers_table(texts)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from factories import papers_table
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -22,26 +23,7 @@ def _papers(n: int, start: int = 0) -> pd.DataFrame:
         f"Paper {i} on {TOPICS[i % 4]}: we study {TOPICS[i % 4]} with method {i}."
         for i in range(start, start + n)
     ]
-    return pd.DataFrame(
-        {
-            "paper_id": [f"p{i:012x}" for i in range(start, start + n)],
-            "title": [f"Title {i}" for i in range(start, start + n)],
-            "abstract": texts,
-            "text": texts,
-            "authors": [["A. Author"]] * n,
-            "date": ["2025-01-01"] * n,
-            "date_has_year": [True] * n,
-            "category": ["CL"] * n,
-            "dumps": [["d1.txt"]] * n,
-            "sources": [[f"d1.txt#{i}"] for i in range(n)],
-            "n_dumps": [1] * n,
-            "first_seen": ["d1"] * n,
-            "last_seen": ["d1"] * n,
-            "upvotes": [None] * n,
-            "has_code": [None] * n,
-            "near_duplicate_of": [None] * n,
-        }
-    )
+    return papers_table(texts, start=start)
 
 
 def _cfg(tmp_path, encoder: str = "wordllama") -> Config:

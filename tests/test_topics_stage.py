@@ -7,12 +7,13 @@ import math
 
 import pandas as pd
 import pytest
+from factories import papers_table
 from sklearn.metrics import adjusted_rand_score
 from test_topic_model import planted_corpus
 
 from pipeline.config import Config, Embed, Paths
 from pipeline.errors import StageInputError
-from pipeline.io import SCHEMAS, read_table, write_table
+from pipeline.io import read_table, write_table
 from pipeline.stages import embed, topics
 
 
@@ -20,28 +21,7 @@ def _papers(texts: list[str]) -> pd.DataFrame:
     n = len(texts)
     months = [f"2025-{1 + i % 6:02d}-15" for i in range(n)]
     months[0] = None  # one undated paper
-    df = pd.DataFrame(
-        {
-            "paper_id": [f"p{i:012x}" for i in range(n)],
-            "title": texts,
-            "abstract": texts,
-            "text": texts,
-            "authors": [["A. Author"]] * n,
-            "date": months,
-            "date_has_year": [True] * n,
-            "category": [None] * n,
-            "dumps": [["d1"]] * n,
-            "sources": [[f"d1#{i}"] for i in range(n)],
-            "n_dumps": [1] * n,
-            "first_seen": ["d1"] * n,
-            "last_seen": ["d1"] * n,
-            "upvotes": [None] * n,
-            "has_code": [None] * n,
-            "near_duplicate_of": [None] * n,
-        }
-    )
-    assert list(df.columns) == SCHEMAS["papers"]
-    return df
+    return papers_table(texts, titles=texts, dates=months, category=None)
 
 
 @pytest.fixture(scope="module")

@@ -84,14 +84,10 @@ def parse(path: Path, lines: list[str], lenient: bool) -> ParsedDump:
 
 
 def parse_entry(group: list[tuple[int, str]], problems: Problems) -> dict:
+    if (reject := problems.wrong_length(group, ENTRY_PARTS)) is not None:
+        return reject
     line = group[0][0]
     text = "\n".join(t for _, t in group)
-    if len(group) != len(ENTRY_PARTS):
-        what = "truncated entry" if len(group) < len(ENTRY_PARTS) else "entry has extra lines"
-        return problems.entry(
-            line, f"{what}: {len(group)} non-blank line(s)",
-            "4 lines: " + ", ".join(ENTRY_PARTS), text,
-        )  # fmt: skip
     (_, meta_text), (_, title), (aline, author_text), (_, abstract) = group
     meta = parse_meta(meta_text)
     authors, truncated, org = parse_authors(author_text)

@@ -63,6 +63,16 @@ class Problems:
             "reason": f"{problem} (expected {expected})", "text": text[:REJECT_TEXT_CHARS],
         }  # fmt: skip
 
+    def wrong_length(self, group: list[tuple[int, str]], parts: tuple[str, ...]) -> dict | None:
+        """A reject (or an error) when an entry's non-blank lines are not exactly `parts`."""
+        if len(group) == len(parts):
+            return None
+        what = "truncated entry" if len(group) < len(parts) else "entry has extra lines"
+        return self.entry(
+            group[0][0], f"{what}: {len(group)} non-blank line(s)",
+            f"{len(parts)} lines: " + ", ".join(parts), "\n".join(t for _, t in group),
+        )  # fmt: skip
+
 
 def is_reject(item: dict) -> bool:
     return "reason" in item
