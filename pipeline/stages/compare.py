@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from pipeline import snapshot_catalog as sc
 from pipeline import topic_align as ta
+from pipeline import trend_stats
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
@@ -96,7 +96,7 @@ class _Inputs:
             {c[len("score_") :] for c in pt.columns if c.startswith("score_")}
             | {t for ts in self.themes.values() for t in ts}
         )
-        self.theme_labels = _theme_labels(cfg.paths.themes)
+        self.theme_labels = trend_stats.load_theme_labels(cfg.paths.themes, pt)
         self.embed_dir = cfg.stage_dir("embed")
 
     def theme_counts(self, ids: set[str]) -> dict[str, int]:
@@ -109,19 +109,6 @@ class _Inputs:
             log.warning("%d paper(s) have no global topic, e.g. %s", len(missing), missing[:2])
         counts = Counter(self.global_topic.get(p, -1) for p in ids)
         return {k: counts.get(int(k), 0) for k in self.topic_labels if k != "-1"}
-
-
-def _theme_labels(path: Path) -> dict[str, str]:
-    """name -> label from configs/themes.yaml; {} without the file (labels fall back to names)."""
-    if not path.exists():
-        return {}
-    raw = yaml.safe_load(path.read_text("utf-8")) or {}
-    themes = raw.get("themes", []) if isinstance(raw, dict) else []
-    return {
-        str(t["name"]): str(t.get("label") or t["name"])
-        for t in themes
-        if isinstance(t, dict) and t.get("name")
-    }
 
 
 def _items(papers: pd.DataFrame, ids: set[str]) -> dict:
