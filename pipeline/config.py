@@ -102,7 +102,7 @@ class Topics(Section):
     outliers: Outliers = Outliers()
     coords: dict[str, Any] = _umap_defaults(min_dist=0.1)
     baselines: list[Literal["nmf", "lda"]] = ["nmf", "lda"]
-    nmf: dict[str, Any] = {"init": "nndsvda", "max_iter": 300}
+    nmf: dict[str, Any] = {"init": "nndsvda", "solver": "mu", "max_iter": 200}
     lda: dict[str, Any] = {"learning_method": "online", "max_iter": 10}
     coherence_top_n: int = Field(10, gt=1)
     # None: a paper's whole text is one window (the vectoriser's n-grams have no positions).
@@ -112,7 +112,7 @@ class Topics(Section):
     sample_size: int = Field(50_000, gt=1)
     # Above this, NPMI, diversity, stability refits and the NMF/LDA baselines use a seeded
     # sample of this many papers (their cost grows faster than the corpus).
-    metrics_sample: int = Field(20_000, gt=1)
+    metrics_sample: int = Field(5_000, gt=1)
     freq: Literal["M", "Q", "Y"] = "M"
 
 

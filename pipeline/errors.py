@@ -31,6 +31,11 @@ class InputDataError(PipelineError):
             msg += f" (expected {expected})"
         super().__init__(msg)
 
+    def __reduce__(self):
+        # Exceptions pickle as cls(*args), and args holds only the message: rebuild from the
+        # fields instead, so the error survives the trip back from a Dask worker.
+        return type(self), (self.path, self.line, self.problem, self.expected), self.__dict__
+
 
 class StageInputError(PipelineError):
     """An upstream table is missing or has the wrong shape: run the earlier stage first."""

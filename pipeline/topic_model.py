@@ -18,6 +18,7 @@ import numpy as np
 
 from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
+from pipeline.topic_assign import assign, place
 
 log = logging.getLogger(__name__)
 
@@ -163,9 +164,19 @@ def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
 
 
 def fit_topics(
-    texts: list[str], embeddings: np.ndarray, cfg: Topics, seed: int, encoder=None
+    texts: list[str],
+    embeddings: np.ndarray,
+    cfg: Topics,
+    seed: int,
+    encoder=None,
+    engine=None,
+    chunk_size: int = 2000,
 ) -> TopicFit:
-    """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers."""
+    """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers.
+
+    Papers outside the fitted sample are assigned in chunks of `chunk_size` on `engine`
+    (`pipeline.topic_assign`; this process when None).
+    """
     n = len(texts)
     if embeddings.shape[0] != n:
         raise StageInputError(f"{n} texts but {embeddings.shape[0]} embeddings")
@@ -189,8 +200,7 @@ def fit_topics(
     probs = np.zeros(n, dtype=float)
     topics[rows], probs[rows] = fit_topics_, _assigned_probability(fit_probs)
     if len(rest):
-        rest_topics, rest_probs = model.transform([texts[i] for i in rest], embeddings[rest])
-        topics[rest], probs[rest] = rest_topics, _assigned_probability(rest_probs)
+        topics[rest], probs[rest] = assign(model, embeddings[rest], engine, chunk_size)
     before = topics.copy()
 
     topics = _reduce_outliers(model, texts, topics, embeddings, cfg)
@@ -254,8 +264,10 @@ def fit_bertopic(
     return fit.model, fit.topics.tolist(), fit.probabilities
 
 
-def map_coords(embeddings: np.ndarray, cfg: Topics, seed: int) -> np.ndarray:
-    """2-D UMAP of the embeddings for the topic map; sampled like the topic fit."""
+def map_coords(
+    embeddings: np.ndarray, cfg: Topics, seed: int, engine=None, chunk_size: int = 2000
+) -> np.ndarray:
+    """2-D UMAP of the embeddings for the topic map; sampled and placed like the topic fit."""
     n = embeddings.shape[0]
     kwargs = {**cfg.coords, "n_components": 2}
     reducer = build_umap(kwargs, min(n, cfg.sample_size), seed, section="coords")
@@ -264,7 +276,7 @@ def map_coords(embeddings: np.ndarray, cfg: Topics, seed: int) -> np.ndarray:
     xy[rows] = reducer.fit_transform(embeddings[rows])
     rest = np.setdiff1d(np.arange(n), rows)
     if len(rest):
-        xy[rest] = reducer.transform(embeddings[rest])
+        xy[rest] = place(reducer, embeddings[rest], engine, chunk_size)
     return xy
 
 

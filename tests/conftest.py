@@ -18,3 +18,14 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".cache" / "papertrends" / "
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """One 2-worker LocalCluster for the session, reached by address like a real cluster."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address

@@ -27,17 +27,6 @@ def _papers(n: int) -> pd.DataFrame:
     return papers_table(texts)
 
 
-@pytest.fixture(scope="module")
-def scheduler():
-    """One 2-worker cluster for the module, reached by address like a real cluster."""
-    from dask.distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 def _cfg(root, encoder: str, engine: dict, cache: str = "cache") -> Config:
     return Config.model_validate(
         {
@@ -56,10 +45,10 @@ def _run(cfg: Config, papers: pd.DataFrame) -> tuple[dict, bytes, np.ndarray]:
 
 
 @pytest.mark.parametrize("encoder", ["wordllama", "tfidf"])
-def test_dask_embeddings_are_byte_identical_to_local(tmp_path, scheduler, encoder):
+def test_dask_embeddings_are_byte_identical_to_local(tmp_path, dask_scheduler, encoder):
     papers = _papers(240)
     local_meta, local_raw, local = _run(_cfg(tmp_path / "local", encoder, {}), papers)
-    dask_cfg = _cfg(tmp_path / "dask", encoder, {"kind": "dask", "address": scheduler})
+    dask_cfg = _cfg(tmp_path / "dask", encoder, {"kind": "dask", "address": dask_scheduler})
     dask_meta, dask_raw, _ = _run(dask_cfg, papers)
     assert dask_meta["engine"] == "dask" and local_meta["engine"] == "local"
     assert dask_meta["version"] == local_meta["version"]
@@ -68,9 +57,9 @@ def test_dask_embeddings_are_byte_identical_to_local(tmp_path, scheduler, encode
     np.testing.assert_array_equal(local[3], local[5])
 
 
-def test_cache_written_on_dask_serves_the_local_engine(tmp_path, scheduler):
+def test_cache_written_on_dask_serves_the_local_engine(tmp_path, dask_scheduler):
     papers = _papers(120)
-    dask_cfg = _cfg(tmp_path, "wordllama", {"kind": "dask", "address": scheduler})
+    dask_cfg = _cfg(tmp_path, "wordllama", {"kind": "dask", "address": dask_scheduler})
     _, dask_raw, _ = _run(dask_cfg, papers)
     meta, local_raw, _ = _run(_cfg(tmp_path, "wordllama", {}), papers)
     assert (meta["cache_hits"], meta["cache_misses"]) == (119, 0)

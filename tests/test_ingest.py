@@ -162,3 +162,18 @@ def test_cli_exit_codes(tmp_path):
     assert strict.exit_code == InputDataError.exit_code
     assert "blob.txt" in strict.output and "binary" in strict.output
     assert runner.invoke(app, ["ingest", "-p", str(params), "--lenient"]).exit_code == 0
+
+
+def test_input_data_error_survives_pickling():
+    """Dask sends a worker's errors back pickled: the parent must see the very same error."""
+    import pickle
+
+    for err in (InputDataError("seeds/x.txt", 26, "truncated entry", "an abstract"),
+                InputDataError(Path("seeds"), None, "no dump found")):  # fmt: skip
+        # distributed patches exception pickling once imported: check the rebuild itself too
+        build, args, _ = err.__reduce__()
+        assert str(build(*args)) == str(err)
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is InputDataError and str(back) == str(err)
+        assert (back.path, back.line, back.exit_code) == (err.path, err.line, 3)
+        assert (back.problem, back.expected) == (err.problem, err.expected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from factories import THEMES, planted_corpus
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline.config import Config, Topics
@@ -16,30 +17,6 @@ from pipeline.topic_model import (
     resolve_min_cluster_size,
     topic_labels,
 )
-
-THEMES = {
-    "graphs": "graph node edge message passing neighbourhood vertex spectral",
-    "vision": "image pixel camera segmentation convolution lens detection",
-    "speech": "speech audio acoustic phoneme speaker waveform spectrogram",
-    "robots": "robot gripper manipulation locomotion actuator grasp trajectory",
-}
-FILLER = ["method", "results", "propose", "approach", "novel", "evaluate", "benchmark"]
-
-
-def planted_corpus(per_theme: int = 40, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Texts drawn from four word lists, with embeddings clustered by the same themes."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(len(THEMES), 32))
-    texts, truth, rows = [], [], []
-    for k, words in enumerate(THEMES.values()):
-        vocab = words.split()
-        for _ in range(per_theme):
-            picked = list(rng.choice(vocab, 12)) + list(rng.choice(FILLER, 5))
-            texts.append(" ".join(picked))
-            truth.append(k)
-            rows.append(centres[k] + rng.normal(scale=0.35, size=32))
-    emb = np.asarray(rows, dtype=np.float32)
-    return texts, emb / np.linalg.norm(emb, axis=1, keepdims=True), np.asarray(truth)
 
 
 @pytest.fixture(scope="module")

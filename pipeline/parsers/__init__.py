@@ -17,7 +17,15 @@ PARSERS = {
     "compact_profile": compact_profile.parse,
 }
 TABULAR_LAYOUTS = ("csv", "jsonl")
-__all__ = ["TABULAR_LAYOUTS", "TEXT_LAYOUTS", "ParsedDump", "read_text_dump", "sniff_layout"]
+__all__ = [
+    "TABULAR_LAYOUTS",
+    "TEXT_LAYOUTS",
+    "ParsedDump",
+    "parse_text_bytes",
+    "read_bytes",
+    "read_text_dump",
+    "sniff_layout",
+]
 _HEAD_BYTES = 64 * 1024
 
 
@@ -36,7 +44,16 @@ def sniff_layout(path: Path) -> str | None:
 
 def read_text_dump(path: Path, lenient: bool = False) -> ParsedDump:
     """Decode, detect the layout and parse one text dump."""
-    decoded = decode_bytes(path, read_bytes(path))
+    return parse_text_bytes(path, read_bytes(path), lenient)
+
+
+def parse_text_bytes(path: Path, data: bytes, lenient: bool = False) -> ParsedDump:
+    """Parse a text dump from its (gunzipped) bytes; `path` names the dump and its messages.
+
+    The file itself is not opened here, so a worker that cannot see this machine's files can
+    parse a dump the parent has read.
+    """
+    decoded = decode_bytes(path, data)
     if not decoded.text.strip():
         raise InputDataError(path, None, "empty file (only blank lines)", "at least one entry")
     lines = decoded.text.split("\n")

@@ -3,7 +3,8 @@
 Writes `records.parquet` (one row per entry per dump), `extras.parquet` (export columns
 beyond the record's), `dumps.json` (per dump: layout, header, dates and counts) and
 `rejects.jsonl` (lenient mode: what could not be parsed, and why). Text dumps are small and
-are parsed first, because one dump's dates help date another; exports are streamed in chunks.
+are parsed first, on the configured engine (here or on Dask workers, one task per dump),
+because one dump's dates help date another; exports are streamed here in chunks.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import Config
+from pipeline.engine import open_engine
 from pipeline.errors import InputDataError
 from pipeline.io import SCHEMAS, write_json
-from pipeline.parsers import ParsedDump, read_text_dump, sniff_layout
+from pipeline.parsers import ParsedDump, parse_text_bytes, read_bytes, sniff_layout
 from pipeline.parsers.dates import DumpDate, parse_printed
 from pipeline.parsers.snapshots import Snapshot, load_pins, resolve, text_snapshots
 from pipeline.parsers.tabular import TabularSummary, read_chunks
@@ -77,21 +79,7 @@ def run(cfg: Config, lenient: bool | None = None) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
 
-    texts: dict[str, ParsedDump] = {}
-    exports: dict[str, str] = {}
-    unreadable: dict[str, InputDataError] = {}
-    for path in files:
-        try:
-            layout = sniff_layout(path)
-            if layout is None:
-                texts[path.name] = read_text_dump(path, lenient)
-            else:
-                exports[path.name] = layout
-        except InputDataError as e:
-            if not lenient:
-                raise
-            log.warning("rejected whole file: %s", e)
-            unreadable[path.name] = e
+    texts, exports, unreadable = read_dumps(files, lenient, cfg)
     snaps = text_snapshots(texts, pins)
 
     records = TableSink(out / "records.parquet", RECORDS_SCHEMA)
@@ -123,6 +111,59 @@ def run(cfg: Config, lenient: bool | None = None) -> dict[str, Any]:
         len(files), summary["entries"], summary["records"], summary["rejects"],
     )  # fmt: skip
     return summary
+
+
+def read_dumps(
+    files: list[Path], lenient: bool, cfg: Config
+) -> tuple[dict[str, ParsedDump], dict[str, str], dict[str, InputDataError]]:
+    """Text dumps parsed on `cfg.engine`, the exports' layouts, and (lenient) unreadable files.
+
+    Layouts are sniffed and bytes read here; workers get (path, bytes) so they need not see
+    this machine's files. A strict run raises the first error in file order, as a serial loop
+    would: a failed sniff stops the reading, but text dumps before it are still parsed.
+    """
+    pending: list[tuple[Path, bytes]] = []
+    exports: dict[str, str] = {}
+    unreadable: dict[str, InputDataError] = {}
+    stop: InputDataError | None = None
+    for path in files:
+        try:
+            layout = sniff_layout(path)
+            if layout is None:
+                pending.append((path, read_bytes(path)))
+            else:
+                exports[path.name] = layout
+        except InputDataError as e:
+            if not lenient:
+                stop = e
+                break
+            log.warning("rejected whole file: %s", e)
+            unreadable[path.name] = e
+    texts: dict[str, ParsedDump] = {}
+    if pending:  # starting a Dask cluster costs seconds: only when there is work for it
+        with open_engine(cfg.engine) as engine:
+            for (path, _), parsed in zip(
+                pending, engine.map_ordered(parse_text_task, pending, lenient), strict=True
+            ):
+                if isinstance(parsed, ParsedDump):
+                    texts[path.name] = parsed
+                elif not lenient:
+                    raise parsed
+                else:
+                    log.warning("rejected whole file: %s", parsed)
+                    unreadable[path.name] = parsed
+    if stop is not None:
+        raise stop
+    return texts, exports, unreadable
+
+
+def parse_text_task(item: tuple[Path, bytes], lenient: bool) -> ParsedDump | InputDataError:
+    """One text dump, parsed here or on a worker. The error is returned, not raised, so the
+    parent sees errors in file order, not in the order Dask tasks happen to finish."""
+    try:
+        return parse_text_bytes(*item, lenient)
+    except InputDataError as e:
+        return e
 
 
 def resolve_dates(parsed: ParsedDump, snap: Snapshot) -> None:

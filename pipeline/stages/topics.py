@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 from pipeline import topic_metrics as tm
 from pipeline.baselines import fit_baseline
 from pipeline.config import Config, Topics
+from pipeline.engine import open_engine
 from pipeline.errors import StageInputError
 from pipeline.io import read_embeddings, read_table, write_json, write_table
 from pipeline.topic_model import (
@@ -49,7 +51,12 @@ def run(cfg: Config) -> dict:
             f"{encoder.dim}: run `papertrends embed` again"
         )
 
-    fit = fit_topics(texts, embeddings, t, cfg.seed, encoder)
+    chunk = cfg.engine.chunk_size
+    # Only papers outside the fitted sample go to the engine: a corpus that fits in
+    # `sample_size` starts no cluster.
+    with open_engine(cfg.engine) if len(ids) > t.sample_size else nullcontext() as engine:
+        fit = fit_topics(texts, embeddings, t, cfg.seed, encoder, engine, chunk)
+        xy = map_coords(embeddings, t, cfg.seed, engine, chunk)
     out = cfg.stage_dir("topics")
     shutil.rmtree(out, ignore_errors=True)  # the stage rewrites its folder completely
     out.mkdir(parents=True)
@@ -60,7 +67,6 @@ def run(cfg: Config) -> dict:
     write_table(assignments, out / "assignments.parquet", "assignments")
     info = topic_info(fit, ids, embeddings, t)
     write_table(info, out / "topic_info.parquet", "topic_info")
-    xy = map_coords(embeddings, t, cfg.seed)
     write_table(
         pd.DataFrame({"paper_id": ids, "x": xy[:, 0], "y": xy[:, 1]}),
         out / "coords.parquet",
