@@ -149,6 +149,9 @@ class Dashboard(Section):
     hover_papers: int = Field(8, gt=0)
     table_page_rows: int = Field(200, gt=0)
     view_periods: int = Field(36, ge=0)
+    # The topic map draws at most this many papers (a seeded sample above it): every paper
+    # is drawn twice (topic and theme view) with its title, so 100k papers would add ~80 MB.
+    map_points: int = Field(20_000, gt=0)
     screenshot: bool = True
 
 

@@ -151,12 +151,15 @@ def trend_figure(
     return fig
 
 
-def topic_map_figure(points: pd.DataFrame, theme_labels: dict[str, str]) -> go.Figure:
+def topic_map_figure(
+    points: pd.DataFrame, theme_labels: dict[str, str], total: int | None = None
+) -> go.Figure:
     """2-D map of the papers; buttons colour it by topic or by theme.
 
     `points`: x, y, title, date, topic (int, -1 outlier), topic_label, themes (list[str]).
     Legend entries are the topic labels as given, so they should carry the topic id.
-    In the theme view a paper with several themes is drawn once per theme.
+    In the theme view a paper with several themes is drawn once per theme. `total`: the
+    corpus size when `points` is a sample of it (the title says so).
     """
     import plotly.graph_objects as go
 
@@ -184,7 +187,8 @@ def topic_map_figure(points: pd.DataFrame, theme_labels: dict[str, str]) -> go.F
         fig.add_trace(_points(g, name, colour(i) if key else OUTLIER_COLOUR, visible=False))
     n_theme = len(fig.data) - n_topic
     fig.update_layout(
-        title="Topic map of the papers",
+        title="Topic map of the papers"
+        + (f" (a random {len(pts):,} of {total:,})" if total and total > len(pts) else ""),
         template="plotly_white",
         height=620,
         xaxis={"visible": False},

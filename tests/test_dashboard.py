@@ -115,3 +115,15 @@ def test_cli_runs_trends_then_dashboard(tmp_path):
     done = runner.invoke(app, ["dashboard", "--params", str(params)])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "outputs/dashboard/index.html").exists()
+
+
+def test_topic_map_draws_a_seeded_sample_of_a_large_corpus(tmp_path):
+    cfg = build(tmp_path)
+    cfg = cfg.model_copy(update={"dashboard": cfg.dashboard.model_copy(update={"map_points": 50})})
+    trends.run(cfg, plots=False)
+    fig = _payload(dashboard.run(cfg).read_text("utf-8"))["figures"]["chart-topic-map"]
+    n_topic_view = sum(len(t["x"]) for t in fig["data"] if t.get("visible", True) is not False)
+    assert n_topic_view == 50
+    assert "a random 50 of 277" in json.dumps(fig["layout"]["title"])
+    again = _payload(dashboard.run(cfg).read_text("utf-8"))["figures"]["chart-topic-map"]
+    assert again == fig  # the sample is seeded

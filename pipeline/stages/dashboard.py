@@ -74,7 +74,9 @@ def run(cfg: Config) -> Path:
         "chart-topic-slopes": figures.rising_figure(
             slopes, "Trend of each topic's share over the recent window", summary["alpha"]
         ),
-        "chart-topic-map": figures.topic_map_figure(frame.dropna(subset=["x"]), theme_labels),
+        "chart-topic-map": figures.topic_map_figure(
+            map_points(frame, d.map_points, cfg.seed), theme_labels, total=len(frame)
+        ),
     }
     payload = {
         "overview": overview(frame, dumps, summary, theme_labels, info),
@@ -166,6 +168,14 @@ def overview(frame, dumps, summary, theme_labels, info) -> dict[str, Any]:
 
 
 EVIDENCE_CHARS = 400
+
+
+def map_points(frame: pd.DataFrame, limit: int, seed: int) -> pd.DataFrame:
+    """The papers the topic map draws: all placed ones, or a seeded sample of `limit`."""
+    placed = frame.dropna(subset=["x"])
+    if len(placed) <= limit:
+        return placed
+    return placed.sample(n=limit, random_state=seed).sort_index()
 
 
 def table(frame, theme_labels, topic_labels, page_rows) -> dict[str, Any]:
