@@ -45,7 +45,7 @@ SOURCES = {
     "confpapers": EXTERNAL / "confpapers" / "confpapers.jsonl.gz",
 }
 CORPORA = {"arxiv": ["arxiv"], "arxiv+confpapers": ["arxiv", "confpapers"]}
-STAGES = ["ingest", "clean", "embed", "topics", "themes", "trends", "dashboard", "compare"]
+STAGES = ["ingest", "clean", "embed", "topics", "themes", "trends", "compare", "dashboard"]
 RESULTS = REPO / "bench" / "work" / "scale_results.jsonl"
 
 
