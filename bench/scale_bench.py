@@ -96,6 +96,8 @@ def write_params(work: Path, args: argparse.Namespace, **topics: object) -> Path
     params["embed"]["encoder"] = args.encoder
     params["engine"]["kind"] = args.engine
     params["engine"]["n_workers"] = args.workers
+    if args.chunk_size:
+        params["engine"]["chunk_size"] = args.chunk_size
     params["topics"].update(topics)
     name = "params.yaml" if not topics else f"params-{'-'.join(map(str, topics.values()))}.yaml"
     path = work / name
@@ -186,6 +188,7 @@ def main() -> None:
     parser.add_argument("--encoder", default="wordllama", choices=["minilm", "wordllama", "tfidf"])
     parser.add_argument("--engine", default="local", choices=["local", "dask"])
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster workers (dask)")
+    parser.add_argument("--chunk-size", type=int, default=None, help="engine.chunk_size")
     parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated, in order")
     parser.add_argument("--compare-sample", type=int, default=None, metavar="S")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
@@ -206,6 +209,7 @@ def main() -> None:
         "corpus": args.corpus, "n_requested": args.n, "exported": counts,
         "encoder": args.encoder, "engine": args.engine,
         "workers": args.workers if args.engine == "dask" else None,
+        "chunk_size": args.chunk_size,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "load_avg_before": [round(x, 2) for x in os.getloadavg()],
