@@ -63,7 +63,7 @@ SCHEMAS: dict[str, list[str]] = {
 
 
 def write_table(df: pd.DataFrame, path: str | Path, schema: str) -> Path:
-    _check(df, schema, f"writing {path}")
+    _check(df.columns, schema, f"writing {path}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(path, index=False)
@@ -71,17 +71,39 @@ def write_table(df: pd.DataFrame, path: str | Path, schema: str) -> Path:
 
 
 def read_table(path: str | Path, schema: str, producer: str | None = None) -> pd.DataFrame:
+    path = _existing(path, producer)
+    df = pd.read_parquet(path)
+    _check(df.columns, schema, f"reading {path}")
+    return df
+
+
+def read_rows(path: str | Path, schema: str, producer: str | None = None) -> list[dict]:
+    """A table's schema columns as plain dicts (None for nulls, Python ints and lists).
+
+    Straight from Arrow in batches: going through a DataFrame holds two more copies of every
+    text, which matters for a large corpus.
+    """
+    import pyarrow.parquet as pq
+
+    path = _existing(path, producer)
+    file = pq.ParquetFile(path)
+    _check(file.schema_arrow.names, schema, f"reading {path}")
+    rows: list[dict] = []
+    for batch in file.iter_batches(batch_size=20_000, columns=SCHEMAS[schema]):
+        rows.extend(batch.to_pylist())
+    return rows
+
+
+def _existing(path: str | Path, producer: str | None) -> Path:
     path = Path(path)
     if not path.exists():
         hint = f": run `papertrends {producer}` (or `dvc repro`) first" if producer else ""
         raise StageInputError(f"{path} not found{hint}")
-    df = pd.read_parquet(path)
-    _check(df, schema, f"reading {path}")
-    return df
+    return path
 
 
-def _check(df: pd.DataFrame, schema: str, what: str) -> None:
-    missing = [c for c in SCHEMAS[schema] if c not in df.columns]
+def _check(columns, schema: str, what: str) -> None:
+    missing = [c for c in SCHEMAS[schema] if c not in columns]
     if missing:
         raise StageInputError(f"{what}: table '{schema}' lacks columns {missing}")
 

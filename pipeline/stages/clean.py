@@ -19,16 +19,13 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from pipeline.config import Config
 from pipeline.dedupe import nearest_partner, similar_pairs
-from pipeline.errors import StageInputError
-from pipeline.io import SCHEMAS, read_json, write_json, write_table
+from pipeline.io import read_json, read_rows, write_json, write_table
 from pipeline.parsers.snapshots import snapshot_id
 from pipeline.textclean import clean, key_id, model_text, paper_id, title_key
 
@@ -87,27 +84,9 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
     return row, notes
 
 
-def read_records(path: Path) -> list[dict]:
-    """records.parquet as plain dicts (None for nulls, Python ints and lists).
-
-    Straight from Arrow in batches: going through a DataFrame held two more copies of every
-    text.
-    """
-    if not path.exists():
-        raise StageInputError(f"{path} not found: run `papertrends ingest` (or `dvc repro`) first")
-    file = pq.ParquetFile(path)
-    missing = [c for c in SCHEMAS["records"] if c not in file.schema_arrow.names]
-    if missing:
-        raise StageInputError(f"reading {path}: table 'records' lacks columns {missing}")
-    records: list[dict] = []
-    for batch in file.iter_batches(batch_size=20_000, columns=SCHEMAS["records"]):
-        records.extend(batch.to_pylist())
-    return records
-
-
 def run(cfg: Config) -> dict[str, Any]:
     in_dir, out = cfg.stage_dir("ingest"), cfg.stage_dir("clean")
-    records = read_records(in_dir / "records.parquet")
+    records = read_rows(in_dir / "records.parquet", "records", producer="ingest")
     dumps = read_json(in_dir / "dumps.json")["dumps"]
     order = snapshot_order(dumps)
     vocab = build_vocab(f"{r['title']} {r['abstract']}" for r in records)
