@@ -171,7 +171,9 @@ class Engine(Section):
     address: str | None = None
     n_workers: int = Field(2, gt=0)
     threads_per_worker: int = Field(1, gt=0)
-    chunk_size: int = Field(2_000, gt=0)  # texts per task (embedding)
+    # Texts per embedding task; embeddings per task when assigning papers outside the topic
+    # sample (which also fixes UMAP's transform, so it is a `topics` param in dvc.yaml).
+    chunk_size: int = Field(2_000, gt=0)
 
 
 class Config(Section):

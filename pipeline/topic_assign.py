@@ -31,33 +31,40 @@ def _predictor(model):
     return slim
 
 
+def best_probability(probs) -> np.ndarray:
+    """One probability per paper from BERTopic's output (a vector, or a matrix of topics)."""
+    probs = np.asarray(probs, dtype=float)
+    return probs.max(axis=1) if probs.ndim == 2 else probs
+
+
 def _assign_chunk(embeddings: np.ndarray, model) -> tuple[np.ndarray, np.ndarray]:
-    from pipeline.topic_model import _assigned_probability, quiet_bertopic  # imports this module
+    from pipeline.topic_model import quiet_bertopic  # topic_model imports this module
 
     with quiet_bertopic():  # the texts are not needed with embeddings given
         topics, probs = model.transform([""] * len(embeddings), embeddings)
-    return np.asarray(topics, dtype=int), _assigned_probability(probs)
+    return np.asarray(topics, dtype=int), best_probability(probs)
 
 
 def _place_chunk(embeddings: np.ndarray, reducer) -> np.ndarray:
     return reducer.transform(embeddings)
 
 
-def assign(
-    model, embeddings: np.ndarray, engine=None, chunk_size: int = 2000
-) -> tuple[np.ndarray, np.ndarray]:
-    """Topic and HDBSCAN membership probability of each row of `embeddings`."""
+def _by_chunks(fn, fitted, embeddings: np.ndarray, engine, chunk_size: int) -> list:
+    """`fn(chunk, fitted)` for each chunk of rows, in order; `fitted` is sent once per worker."""
     engine = engine or LocalEngine()
-    shared = engine.share(_predictor(model))
-    parts = list(engine.map_ordered(_assign_chunk, chunked(embeddings, chunk_size), shared))
+    shared = engine.share(fitted)
+    return list(engine.map_ordered(fn, chunked(embeddings, chunk_size), shared))
+
+
+def assign(model, embeddings: np.ndarray, engine, chunk_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Topic and HDBSCAN membership probability of each row of `embeddings`."""
+    parts = _by_chunks(_assign_chunk, _predictor(model), embeddings, engine, chunk_size)
     if not parts:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=float)
     return np.concatenate([t for t, _ in parts]), np.concatenate([p for _, p in parts])
 
 
-def place(reducer: Any, embeddings: np.ndarray, engine=None, chunk_size: int = 2000) -> np.ndarray:
+def place(reducer: Any, embeddings: np.ndarray, engine, chunk_size: int) -> np.ndarray:
     """2-D map coordinates of each row of `embeddings` from a fitted 2-D UMAP."""
-    engine = engine or LocalEngine()
-    shared = engine.share(reducer)
-    parts = list(engine.map_ordered(_place_chunk, chunked(embeddings, chunk_size), shared))
+    parts = _by_chunks(_place_chunk, reducer, embeddings, engine, chunk_size)
     return np.concatenate(parts) if parts else np.zeros((0, 2))

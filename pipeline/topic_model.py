@@ -18,7 +18,7 @@ import numpy as np
 
 from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
-from pipeline.topic_assign import assign, place
+from pipeline.topic_assign import assign, best_probability, place
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def fit_topics(
     fit_topics_, fit_probs = model.fit_transform([texts[i] for i in rows], embeddings[rows])
     topics = np.full(n, -1, dtype=int)
     probs = np.zeros(n, dtype=float)
-    topics[rows], probs[rows] = fit_topics_, _assigned_probability(fit_probs)
+    topics[rows], probs[rows] = fit_topics_, best_probability(fit_probs)
     if len(rest):
         topics[rest], probs[rest] = assign(model, embeddings[rest], engine, chunk_size)
     before = topics.copy()
@@ -230,11 +230,6 @@ def quiet_bertopic():
         yield
     finally:
         logger.setLevel(level)
-
-
-def _assigned_probability(probs) -> np.ndarray:
-    probs = np.asarray(probs, dtype=float)
-    return probs.max(axis=1) if probs.ndim == 2 else probs
 
 
 def _reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -> np.ndarray:
