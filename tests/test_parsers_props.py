@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from renderers import render_compact, render_daily, render_profile
 
 from pipeline.parsers import read_text_dump
 
-SETTINGS = settings(max_examples=25, deadline=None,
+# derandomize: CI on a fresh machine must not meet a new random example each run; a found
+# counterexample goes into an @example below and into the parser, not into CI's luck.
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 
 word = st.from_regex(r"[A-Za-z0-9éüλ][A-Za-z0-9éüλ:,()&?'<>/-]{0,9}", fullmatch=True)
@@ -71,8 +73,15 @@ def test_author_profile_round_trip(tmp_path, entries):
     check_profile_fields(d.records, entries)
 
 
+FOUND = {  # hypothesis found it: "0A, Aa" glued to "Aa Aa" once split as "0" | "A, AaAa Aa"
+    "title": "0A, Aa", "abstract": "We 0.", "authors": ["Aa Aa"], "authors_truncated": False,
+    "org": None, "category": "CV", "date": (1, 1, None), "has_code": False, "score_text": None,
+}  # fmt: skip
+
+
 @SETTINGS
 @given(entries=st.lists(profile_entry, min_size=1, max_size=6))
+@example(entries=[FOUND])
 def test_compact_round_trip(tmp_path, entries):
     d = parse(tmp_path, render_compact(entries), "c.txt")
     assert d.layout == "compact_profile"

@@ -88,6 +88,9 @@ def name_shape(name: str) -> str | None:
     tokens = name.split(" ")
     if not 1 <= len(tokens) <= 6 or not tokens[0] or tokens[0] in _PARTICLES:
         return None
+    # A lone capital ("A") is an initial or a title's fragment ("0A, ..."), not a whole name.
+    if all(len(tok.rstrip(".")) <= 1 for tok in tokens if tok not in _PARTICLES):
+        return None
     shape = "strict"
     for tok in tokens:
         if tok in _PARTICLES:
