@@ -27,7 +27,7 @@ class Paths(Section):
     outputs: Path = Path("outputs")
     snapshots: Path = Path("configs/snapshots.yaml")
     themes: Path = Path("configs/themes.yaml")
-    labels: Path = Path("configs/labels/theme_labels.csv")
+    labels: Path = Path("configs/labels")  # the folder of labelled sets (themes.label_sets)
     # Lives outside outputs/ on purpose: DVC deletes a stage's outs before re-running it.
     cache: Path = Path(".cache/papertrends")
 
@@ -116,10 +116,17 @@ class Topics(Section):
     freq: Literal["M", "Q", "Y"] = "M"
 
 
+ThemeMethod = Literal["combined", "embedding", "similarity_keywords", "ngrams", "combined_ngrams"]
+
+
 class Themes(Section):
-    # combined = logistic regression on embedding + similarity to the theme's phrases + keywords.
-    method: Literal["combined", "embedding", "similarity_keywords"] = "combined"
-    compare: list[Literal["similarity", "keywords", "embedding", "similarity_keywords"]] = [
+    # Labelled sets, one per source: set name -> CSV file in `paths.labels` (title, abstract,
+    # one 0/1 column per theme). Cross-source accuracy trains on one set and scores another.
+    label_sets: dict[str, str] = {"seeds": "theme_labels.csv"}
+    # combined = logistic regression on embedding + similarity to the theme's phrases + keywords;
+    # the *_ngrams methods add TF-IDF word n-grams learned from the labelled texts.
+    method: ThemeMethod = "combined"
+    compare: list[ThemeMethod | Literal["similarity", "keywords"]] = [
         "similarity",
         "keywords",
         "embedding",

@@ -57,7 +57,7 @@ SCHEMAS: dict[str, list[str]] = {
     "assignments": ["paper_id", "topic", "probability"],
     "topic_info": ["topic", "size", "label", "top_words", "representative_papers"],
     "coords": ["paper_id", "x", "y"],
-    "paper_themes": ["paper_id", "title", "themes", "uncertain"],
+    "paper_themes": ["paper_id", "title", "themes", "uncertain", "label_set", "evidence"],
     "topic_map": ["snapshot", "local_topic", "global_topic", "stable_id", "relation"],
 }
 

@@ -8,12 +8,10 @@ over all dated papers of the period, so it stays comparable when the corpus grow
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 SERIES_COLUMNS = ["period", "key", "count", "total", "share", "partial", "small"]
 # Fewer usable periods than this and a slope or a rank test says nothing worth reporting.
@@ -173,22 +171,6 @@ def rising(stats: dict[str, dict], alpha: float, labels: dict[str, str]) -> list
         )
         out.append({"key": key, "label": labels.get(key, key), **s, "evidence": evidence})
     return sorted(out, key=lambda r: (-r["slope"], r["key"]))
-
-
-def load_theme_labels(themes_yaml: Path, paper_themes: pd.DataFrame) -> dict[str, str]:
-    """Theme name -> label, in configs/themes.yaml order; names from the table if no config."""
-    names = [c.removeprefix("score_") for c in paper_themes.columns if c.startswith("score_")]
-    seen = sorted({t for ts in paper_themes["themes"] for t in ts})
-    labels: dict[str, str] = {}
-    if Path(themes_yaml).exists():
-        raw = yaml.safe_load(Path(themes_yaml).read_text("utf-8")) or {}
-        entries = raw.get("themes", raw) if isinstance(raw, dict) else raw
-        for e in entries if isinstance(entries, list) else []:
-            if isinstance(e, dict) and "name" in e:
-                labels[str(e["name"])] = str(e.get("label") or e["name"])
-    for n in names + seen:
-        labels.setdefault(n, n)
-    return labels
 
 
 def topic_label_map(info: pd.DataFrame) -> dict[str, str]:

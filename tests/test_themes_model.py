@@ -5,15 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import theme_eval as te
 from pipeline.errors import ConfigError
-from pipeline.theme_model import (
-    ThemeFeatures,
-    best_threshold,
-    keyword_hits,
-    load_themes,
-    normalise_title,
-)
+from pipeline.textclean import paper_id
+from pipeline.themes import evaluation as ev
+from pipeline.themes.classifier import best_threshold
+from pipeline.themes.definitions import load_themes
+from pipeline.themes.features import Bank, ThemeFeatures, keyword_hits
 
 
 def test_repo_themes_file_loads(repo):
@@ -23,15 +20,21 @@ def test_repo_themes_file_loads(repo):
     assert all(t.description and t.phrases and t.patterns for t in themes)
 
 
-def test_labels_file_has_a_column_per_theme(repo):
-    import pandas as pd
+def test_every_labels_file_carries_its_texts_and_a_column_per_theme(repo):
+    from pipeline.config import load_config
+    from pipeline.themes.labels import read_label_sets
 
-    labels = pd.read_csv(repo / "configs" / "labels" / "theme_labels.csv")
+    cfg = load_config(repo / "configs" / "params.yaml")
     themes = load_themes(repo / "configs" / "themes.yaml")
-    assert len(labels) >= 120
-    assert labels["title"].map(normalise_title).is_unique
-    for t in themes:
-        assert set(labels[t.name].unique()) <= {0, 1}
+    paths = {n: repo / cfg.paths.labels / f for n, f in cfg.themes.label_sets.items()}
+    labels = read_label_sets(paths, themes)
+    for name in paths:
+        part = labels[labels["set"] == name]
+        assert len(part) >= 200
+        assert part["key"].is_unique
+        assert (part["abstract"].str.len() > 200).all()
+        for t in themes:
+            assert set(part[t.name].unique()) <= {0, 1}
 
 
 @pytest.mark.parametrize(
@@ -53,8 +56,8 @@ def test_bad_themes_file_is_reported(tmp_path, body, problem):
         load_themes(path)
 
 
-def test_normalise_title():
-    assert normalise_title("  SAM-2: Segment  Anything!") == "sam2segmentanything"
+def test_labels_are_keyed_like_clean_keys_papers():
+    assert paper_id("  SAM-2: Segment  Anything!") == paper_id("sam 2 segment anything")
 
 
 def test_keyword_hits_are_distinct_and_case_insensitive(tmp_path):
@@ -73,7 +76,7 @@ def test_best_threshold_separates_separable_scores():
     assert ((scores >= thr) == y.astype(bool)).all()
 
 
-def _synthetic(n: int, signal: float, seed: int):
+def _synthetic(n: int, signal: float, seed: int, theme: str = "t"):
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.3).astype(int)
     emb = rng.normal(size=(n, 16)).astype(np.float32)
@@ -81,23 +84,46 @@ def _synthetic(n: int, signal: float, seed: int):
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     sim = np.column_stack([emb[:, 0], emb[:, 0]]).astype(np.float32)
     feats = ThemeFeatures(sim, np.zeros(n, dtype=int), [["kw"] if v else [] for v in y])
-    return emb, feats, y
+    return Bank(emb, [f"text {i}" for i in range(n)], {theme: feats}), y
 
 
 def test_nested_cv_finds_signal_and_not_noise():
-    emb, feats, y = _synthetic(120, signal=3.0, seed=0)
-    rows = np.arange(len(y))
-    pred = te.nested_cv_predictions("embedding", emb, feats, y, rows, 5, 0, 1.0)
-    assert te.prf(y, pred)["f1"] > 0.9
+    bank, y = _synthetic(120, signal=3.0, seed=0)
+    pred = ev.nested_cv_predictions("embedding", "t", bank, y, 5, 0, 1.0)
+    assert ev.prf(y, pred)["f1"] > 0.9
     # Shuffled labels: held-out F1 must collapse towards chance, or the CV leaks.
     y_noise = np.random.default_rng(1).permutation(y)
-    pred = te.nested_cv_predictions("embedding", emb, feats, y_noise, rows, 5, 0, 1.0)
-    assert te.prf(y_noise, pred)["f1"] < 0.6
+    pred = ev.nested_cv_predictions("embedding", "t", bank, y_noise, 5, 0, 1.0)
+    assert ev.prf(y_noise, pred)["f1"] < 0.6
+
+
+def test_cross_source_transfers_signal_and_not_noise():
+    train, y_train = _synthetic(150, signal=3.0, seed=0)
+    test, y_test = _synthetic(150, signal=3.0, seed=1)
+    pred = ev.cross_source_predictions("embedding", "t", train, y_train, test, 5, 0, 1.0)
+    assert ev.prf(y_test, pred)["f1"] > 0.9
+    noise = np.random.default_rng(2).permutation(y_train)
+    pred = ev.cross_source_predictions("embedding", "t", train, noise, test, 5, 0, 1.0)
+    assert ev.prf(y_test, pred)["f1"] < 0.6
+
+
+def test_bootstrap_interval_holds_the_estimate_and_narrows_with_data():
+    rng = np.random.default_rng(0)
+    widths = []
+    for n in (100, 2000):
+        y = (rng.random(n) < 0.3).astype(int)
+        pred = np.where(rng.random(n) < 0.8, y, 1 - y)
+        point, ci = ev.prf(y, pred), ev.bootstrap_ci(y, pred, seed=0)
+        assert ci["f1_ci"][0] <= point["f1"] <= ci["f1_ci"][1]
+        widths.append(ci["f1_ci"][1] - ci["f1_ci"][0])
+    assert widths[1] < widths[0] / 2
 
 
 def test_zero_shot_transfers_between_themes():
-    themes = {f"t{i}": _synthetic(80, signal=3.0, seed=i) for i in range(3)}
-    labelled = {k: (f, np.arange(len(y)), y) for k, (_, f, y) in themes.items()}
-    result = te.leave_one_theme_out(labelled, threshold=0.5, c=1.0, seed=0)
+    pooled = {}
+    for i in range(3):
+        bank, y = _synthetic(80, signal=3.0, seed=i, theme=f"t{i}")
+        pooled[f"t{i}"] = (bank, y)
+    result = ev.leave_one_theme_out(pooled, threshold=0.5, c=1.0, seed=0)
     assert set(result["per_theme"]) == {"t0", "t1", "t2"}
     assert result["macro_f1"] > 0.8

@@ -35,12 +35,12 @@ TOPICS = {
 }
 
 
-def _corpus(n_per: int = 12) -> pd.DataFrame:
-    rng = np.random.default_rng(0)
+def _corpus(n_per: int = 12, start: int = 0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
     filler = ["method", "results", "experiments", "benchmark", "training", "data", "accuracy"]
     rows = []
     for topic, text in TOPICS.items():
-        for i in range(n_per):
+        for i in range(start, start + n_per):
             words = " ".join(rng.choice(filler, size=6))
             title = f"{topic.title()} study number {i}"
             rows.append((title, f"{title}. {text} {words}"))
@@ -55,14 +55,20 @@ def _corpus(n_per: int = 12) -> pd.DataFrame:
     return df
 
 
-@pytest.fixture
-def project(tmp_path):
-    papers = _corpus()
+def _labels(papers: pd.DataFrame) -> pd.DataFrame:
+    out = papers[["title", "abstract"]].copy()
+    out["anomaly"] = papers["title"].str.startswith("Anomaly").astype(int)
+    out["adaptation"] = papers["title"].str.startswith("Adaptation").astype(int)
+    return out
+
+
+def _write_corpus(tmp_path, papers):
+    from pipeline.textclean import paper_id
+
+    papers = papers.assign(paper_id=papers["title"].map(paper_id))
     out = tmp_path / "outputs"
     write_table(papers, out / "clean" / "papers.parquet", "papers")
-    cfg = load_config(
-        _params(tmp_path),
-    )
+    cfg = load_config(_params(tmp_path))
     enc = load_encoder(cfg.embed, cfg.seed).fit(papers["text"].tolist())
     write_embeddings(
         papers["paper_id"].tolist(), enc.encode(papers["text"].tolist()), out / "embed"
@@ -71,23 +77,30 @@ def project(tmp_path):
         {"paper_id": papers["paper_id"], "topic": np.arange(len(papers)) % 2, "probability": 1.0}
     )
     write_table(topics, out / "topics" / "assignments.parquet", "assignments")
-    # anomaly and adaptation are labelled; graphs is not (zero-shot); one title matches nothing.
-    labels = papers[["title"]].copy()
-    labels["anomaly"] = papers["title"].str.startswith("Anomaly").astype(int)
-    labels["adaptation"] = papers["title"].str.startswith("Adaptation").astype(int)
-    labels.loc[len(labels)] = ["A Paper Nobody Ingested", 1, 0]
-    labels.to_csv(tmp_path / "labels.csv", index=False)
     return cfg
 
 
-def _params(tmp_path):
+@pytest.fixture
+def project(tmp_path):
+    papers = _corpus()
+    # Two labelled sets: `inside` labels 24 corpus papers (one of them against its own text:
+    # the human-label rule), `outside` labels 48 papers that are not in the corpus at all.
+    inside = _labels(papers.iloc[::2])
+    inside.loc[inside["title"] == "Other study number 0", "anomaly"] = 1
+    inside.to_csv(tmp_path / "inside.csv", index=False)
+    _labels(_corpus(start=100, seed=1)).to_csv(tmp_path / "outside.csv", index=False)
+    return _write_corpus(tmp_path, papers)
+
+
+def _params(tmp_path, sets="{inside: inside.csv, outside: outside.csv}"):
     (tmp_path / "themes.yaml").write_text(THEMES)
     path = tmp_path / "params.yaml"
     path.write_text(
         f"paths:\n  outputs: {tmp_path / 'outputs'}\n  themes: {tmp_path / 'themes.yaml'}\n"
-        f"  labels: {tmp_path / 'labels.csv'}\n"
+        f"  labels: {tmp_path}\n  cache: {tmp_path / 'cache'}\n"
         "embed:\n  encoder: tfidf\n  tfidf_dim: 16\n"
-        "themes:\n  cv_folds: 3\n  min_positives: 4\n  compare: [similarity, keywords]\n"
+        f"themes:\n  label_sets: {sets}\n  cv_folds: 3\n  min_positives: 4\n"
+        "  compare: [similarity, keywords]\n"
     )
     return path
 
@@ -101,20 +114,23 @@ def test_stage_writes_scores_metrics_and_topic_shares(project):
     assert len(table) == 48
     for name in ["anomaly", "adaptation", "graphs"]:
         assert table[f"score_{name}"].between(0, 1).all()
-    assert {"themes", "uncertain", "evidence"} <= set(table.columns)
+    assert {"themes", "uncertain", "evidence", "label_set"} <= set(table.columns)
 
     headline = read_json(out / "metrics.json")
-    assert headline["macro_f1"] == metrics["macro_f1"] > 0.8
-    assert set(headline["per_theme"]) == {"anomaly", "adaptation"}
+    for split in ["inside->outside", "outside->inside", "union_nested_cv"]:
+        assert headline[split]["macro_f1"] == metrics["chosen"][split]["macro_f1"] > 0.8
+        assert set(headline[split]["per_theme"]) == {"anomaly", "adaptation"}
+        lo, hi = headline[split]["per_theme"]["anomaly"]["f1_ci"]
+        assert lo <= headline[split]["per_theme"]["anomaly"]["f1"] <= hi
     assert set(headline["options_macro_f1"]) == {"combined", "similarity", "keywords"}
     saved = read_json(out / "evaluation.json")
-    assert set(saved["compared"]) == {"combined", "similarity", "keywords"}
     assert saved["modes"] == {
         "anomaly": "supervised",
         "adaptation": "supervised",
         "graphs": "zero-shot",
     }
-    assert saved["labels"]["unmatched"] == ["A Paper Nobody Ingested"]
+    assert saved["labels"]["sets"]["outside"]["papers"] == 48
+    assert saved["labels"]["papers_with_a_human_label"] == 24
 
     anomaly = table[table["title"].str.startswith("Anomaly")]
     assert anomaly["themes"].map(lambda t: "anomaly" in t).mean() > 0.8
@@ -124,6 +140,48 @@ def test_stage_writes_scores_metrics_and_topic_shares(project):
 
     shares = pd.read_csv(out / "theme_topics.csv")
     assert np.allclose(shares.groupby("theme")["share"].sum(), 1.0, atol=1e-3)
+
+
+def test_human_label_wins_and_its_score_is_out_of_fold(project):
+    from pipeline.stages import themes
+
+    themes.run(project)
+    table = pd.read_parquet(project.stage_dir("themes") / "paper_themes.parquet")
+    table = table.set_index("title")
+    assert table["label_set"].value_counts().to_dict() == {"inside": 24}
+    # A human said this "other" paper is about anomalies: the table shows the human's label...
+    odd = table.loc["Other study number 0"]
+    assert "anomaly" in odd["themes"] and odd["label_set"] == "inside"
+    assert odd["evidence"].startswith("human label (inside)")
+    # ...while its score comes from models that never saw that label: it stays low.
+    assert odd["score_anomaly"] < 0.5
+    # An unlabelled "other" paper is not given the theme.
+    assert "anomaly" not in table.loc["Other study number 1", "themes"]
+    assert pd.isna(table.loc["Other study number 1", "label_set"])
+
+
+def test_a_corpus_without_any_labelled_paper_gets_themes(tmp_path):
+    from pipeline.stages import themes
+
+    _labels(_corpus(start=100, seed=1)).to_csv(tmp_path / "outside.csv", index=False)
+    cfg = _write_corpus(tmp_path, _corpus())
+    cfg = load_config(_params(tmp_path, sets="{outside: outside.csv}"))
+    metrics = themes.run(cfg)
+    table = pd.read_parquet(cfg.stage_dir("themes") / "paper_themes.parquet")
+    assert table["label_set"].isna().all()
+    assert metrics["modes"]["anomaly"] == "supervised"
+    anomaly = table["title"].str.startswith("Anomaly")
+    has = table["themes"].map(lambda t: "anomaly" in t)
+    assert has[anomaly].mean() > 0.8 and has[~anomaly].mean() < 0.2
+
+
+def test_evaluation_is_reused_when_only_the_corpus_changes(project, caplog):
+    from pipeline.stages import themes
+
+    themes.run(project)
+    caplog.set_level("INFO", logger="pipeline.stages.themes")
+    themes.run(project)
+    assert "theme evaluation unchanged" in caplog.text
 
 
 def test_stage_is_deterministic(project):

@@ -127,11 +127,14 @@ def test_small_periods_are_left_out_of_the_test():
 
 
 def test_theme_labels_from_yaml_then_table(tmp_path):
+    from pipeline.themes.definitions import theme_labels
+
     yml = tmp_path / "themes.yaml"
-    yml.write_text("themes:\n  - {name: b, label: Bee, description: x}\n  - {name: a}\n")
+    yml.write_text(
+        "themes:\n  - {name: b, label: Bee, description: x}\n  - {name: a, description: y}\n"
+    )
     table = pd.DataFrame({"themes": [["a"], ["c"]], "score_a": [1.0, 0.0], "score_d": [0, 0]})
-    assert ts.load_theme_labels(yml, table) == {"b": "Bee", "a": "a", "d": "d", "c": "c"}
-    assert ts.load_theme_labels(tmp_path / "missing.yaml", table) == {"a": "a", "d": "d", "c": "c"}
+    assert theme_labels(yml, table) == {"b": "Bee", "a": "A", "d": "d", "c": "c"}
 
 
 def test_topic_labels_carry_the_id_once():

@@ -18,11 +18,11 @@ import pandas as pd
 
 from pipeline import snapshot_catalog as sc
 from pipeline import topic_align as ta
-from pipeline import trend_stats
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
 from pipeline.shift_stats import share_shifts, shift_status, summary_lines
+from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class _Inputs:
             {c[len("score_") :] for c in pt.columns if c.startswith("score_")}
             | {t for ts in self.themes.values() for t in ts}
         )
-        self.theme_labels = trend_stats.load_theme_labels(cfg.paths.themes, pt)
+        self.theme_labels = definitions.theme_labels(cfg.paths.themes, pt)
         self.embed_dir = cfg.stage_dir("embed")
 
     def theme_counts(self, ids: set[str]) -> dict[str, int]:

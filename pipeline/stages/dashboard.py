@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline import figures, trend_stats
 from pipeline.config import Config
 from pipeline.io import read_json, read_table
+from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def run(cfg: Config) -> Path:
         name: pd.read_csv(trends_dir / f"{name}_series.csv", dtype={"key": str, "period": str})
         for name in ("theme", "topic")
     }
-    theme_labels = trend_stats.load_theme_labels(cfg.paths.themes, themes)
+    theme_labels = definitions.theme_labels(cfg.paths.themes, themes)
     topic_labels = trend_stats.topic_label_map(info)
     frame = paper_frame(papers, assignments, themes, coords, topic_labels, summary["freq"])
     dumps = sorted({x for ds in papers["dumps"] for x in ds})

@@ -1,65 +1,45 @@
-"""Stage `themes`: papers + embeddings + labels -> theme scores, held-out metrics, theme x topic.
+"""Stage `themes`: papers + embeddings + labelled sets -> themes per paper, honest accuracy.
 
-Writes `outputs/themes/`: paper_themes.parquet (one row per paper: themes, score_<theme>,
-uncertain, evidence), metrics.json (nested-CV precision/recall/F1 per theme for the chosen
-method, macro-F1 of each compared option), evaluation.json (the full evaluation: every option,
-the zero-shot fallback, held-out errors) and theme_topics.csv.
+The scorer learns from the labelled sets' own texts (configs/labels/, one file per source), so
+any corpus gets calibrated themes. Writes `outputs/themes/`:
+- paper_themes.parquet: one row per paper: themes, score_<theme>, uncertain, evidence, and
+  `label_set` where a human labelled the paper (then its themes are the human's, and its
+  scores are out-of-fold, from models that never saw it);
+- metrics.json: cross-source accuracy first (train on one set, score another), then nested CV
+  on the union, with bootstrap 95% intervals; evaluation.json: every compared option;
+- theme_topics.csv: how each theme's papers spread over topics.
+The evaluation depends only on the labels, themes.yaml, the encoder and these params: it is
+cached by their content (`.cache/papertrends/themes/`), so a new dump does not pay for it again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import shutil
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from pipeline import theme_eval as te
 from pipeline.config import Config
-from pipeline.errors import ConfigError, StageInputError
-from pipeline.io import read_embeddings, read_table, write_json, write_table
-from pipeline.theme_model import (
-    Theme,
-    ThemeFeatures,
-    best_threshold,
-    design_matrix,
-    fit_classifier,
-    load_themes,
-    normalise_title,
-    theme_features,
-)
+from pipeline.errors import StageInputError
+from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
+from pipeline.themes import evaluation as ev
+from pipeline.themes.assign import human_labels, paper_table
+from pipeline.themes.classifier import calibrate, fit_zero_shot, zero_shot_matrix
+from pipeline.themes.definitions import Theme, load_themes
+from pipeline.themes.features import Bank, make_bank
+from pipeline.themes.labels import overlaps, read_label_sets, theme_names
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Scored:
-    scores: np.ndarray
-    threshold: float
-    mode: str  # "supervised" or "zero-shot"
-
-
-def read_labels(path, themes: list[Theme], papers: pd.DataFrame) -> tuple[pd.DataFrame, list]:
-    """Labels matched to papers by normalised title; also the titles that match no paper."""
-    if not path.exists():
-        raise StageInputError(f"{path} not found: the theme labels are needed to calibrate")
-    labels = pd.read_csv(path)
-    if "title" not in labels.columns:
-        raise StageInputError(f"{path}: needs a `title` column")
-    labels["key"] = labels["title"].map(normalise_title)
-    row_of = {k: i for i, k in enumerate(papers["title"].map(normalise_title))}
-    labels["row"] = labels["key"].map(row_of)
-    unmatched = labels.loc[labels["row"].isna(), "title"].tolist()
-    labels = labels.dropna(subset=["row"]).drop_duplicates("key").astype({"row": int})
-    for t in themes:
-        if t.name in labels.columns and not labels[t.name].dropna().isin([0, 1]).all():
-            raise ConfigError(f"{path}: column {t.name} must hold 0/1")
-    return labels, unmatched
+EVAL_VERSION = "2"  # bump when the evaluation code changes what it reports
 
 
 def run(cfg: Config) -> dict:
+    from pipeline.embed_cache import EmbeddingCache
     from pipeline.encoders import load_encoder
+    from pipeline.stages.embed import embed_texts
 
     t = cfg.themes
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
@@ -68,9 +48,7 @@ def run(cfg: Config) -> dict:
         cfg.stage_dir("topics") / "assignments.parquet", "assignments", producer="topics"
     )
     themes = load_themes(cfg.paths.themes)
-    labels, unmatched = read_labels(cfg.paths.labels, themes, papers)
-    if unmatched:
-        log.warning("%d labelled title(s) match no paper, e.g. %s", len(unmatched), unmatched[:3])
+    labels = read_label_sets({n: cfg.paths.labels / f for n, f in t.label_sets.items()}, themes)
     texts = papers["text"].tolist()
     encoder = load_encoder(cfg.embed, cfg.seed).fit(texts)
     if encoder.dim != emb.shape[1]:
@@ -78,157 +56,176 @@ def run(cfg: Config) -> dict:
             f"embeddings have {emb.shape[1]} dimensions but encoder {encoder.name} gives "
             f"{encoder.dim}: run `papertrends embed` again"
         )
-    feats = {th.name: theme_features(emb, texts, th, encoder.encode(th.prompts)) for th in themes}
+    cache = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
+    label_emb, _ = embed_texts(labels["text"].tolist(), encoder, cache, cfg=cfg)
+    prompts = {th.name: encoder.encode(th.prompts) for th in themes}
+    label_bank = make_bank(label_emb, labels["text"].tolist(), themes, prompts)
+    corpus = make_bank(emb, texts, themes, prompts)
 
-    labelled = {}
-    for th in themes:
-        if th.name in labels.columns:
-            lab = labels.dropna(subset=[th.name])
-            y = lab[th.name].astype(int).to_numpy()
-            if min(y.sum(), len(y) - y.sum()) >= t.min_positives:
-                labelled[th.name] = (feats[th.name], lab["row"].to_numpy(), y)
-    if not labelled:
+    names = theme_names(labels, themes, t.min_positives)
+    if not names:
         raise StageInputError(
             f"{cfg.paths.labels}: no theme has {t.min_positives} labelled positives and "
             "negatives; label papers (see configs/labels/README.md) to calibrate thresholds"
         )
-    metrics = evaluate(cfg, emb, labelled, papers["title"].tolist())
-    scored = fit_all(cfg, themes, emb, feats, labelled)
-    metrics.update(
-        modes={k: v.mode for k, v in scored.items()},
-        thresholds={k: round(v.threshold, 4) for k, v in scored.items()},
-        labels={"file": str(cfg.paths.labels), "matched": len(labels), "unmatched": unmatched},
-    )
+    metrics = cached_evaluation(cfg, labels, label_bank, names, encoder.version)
+    fitted = {n: fit_union(cfg, labels, label_bank, n) for n in names}
+    scores, thresholds, modes = score_corpus(cfg, themes, corpus, label_bank, fitted)
+    oof = {n: dict(zip(labels["key"].to_numpy()[rows], cal.oof, strict=True))
+           for n, (cal, rows, _) in fitted.items()}  # fmt: skip
+    human = human_labels(papers, labels, oof)
+    near = nearest_labelled(labels, label_bank, names)
+    table = paper_table(papers, themes, corpus, scores, thresholds, human, t.uncertain_margin, near)
 
     out = cfg.stage_dir("themes")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    table = paper_table(papers, themes, feats, scored, labels, emb, t.uncertain_margin)
     write_table(table, out / "paper_themes.parquet", "paper_themes")
-    metrics["n_papers"] = len(table)
-    metrics["n_uncertain"] = int(table["uncertain"].sum())
-    metrics["theme_counts"] = {
-        th.name: int(table["themes"].map(lambda x, n=th.name: n in x).sum()) for th in themes
-    }
-    # The full evaluation (every option, errors, settings) is too wide for `dvc metrics show`.
+    metrics.update(
+        modes=modes,
+        thresholds={k: round(v, 4) for k, v in thresholds.items()},
+        labels=label_summary(labels, names, table),
+        n_papers=len(table),
+        n_uncertain=int(table["uncertain"].sum()),
+        theme_counts={
+            th.name: int(table["themes"].map(lambda x, n=th.name: n in x).sum()) for th in themes
+        },
+    )
     write_json(metrics, out / "evaluation.json")
     write_json(headline(metrics), out / "metrics.json")
     theme_topics(table, assignments, cfg).to_csv(out / "theme_topics.csv", index=False)
-    log.info(
-        "themes: macro-F1 %.3f (%s, nested %d-fold CV)", metrics["macro_f1"], t.method, t.cv_folds
-    )
+    cross = {k: v["macro_f1"] for k, v in metrics["chosen"].items()}
+    log.info("themes (%s): macro-F1 %s", t.method, cross)
     return metrics
 
 
+def cached_evaluation(cfg: Config, labels, bank: Bank, names, encoder_version) -> dict:
+    """Every option's cross-source and nested-CV accuracy; cached by everything it reads."""
+    t = cfg.themes
+    key_parts = {
+        "v": EVAL_VERSION,
+        "encoder": encoder_version,
+        "themes": cfg.paths.themes.read_text("utf-8"),
+        "params": t.model_dump(mode="json"),
+        "seed": cfg.seed,
+        "labels": hashlib.sha256(labels.to_csv(index=False).encode()).hexdigest(),
+    }
+    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:24]
+    path = cfg.paths.cache / "themes" / f"evaluation-{key}.json"
+    if path.exists():
+        log.info("theme evaluation unchanged since the last run: %s", path)
+        return read_json(path)
+    options = {
+        m: ev.evaluate_method(m, labels, bank, names, t.cv_folds, cfg.seed, t.c)
+        for m in dict.fromkeys([t.method, *t.compare])
+    }
+    pooled = {}
+    for n in names:
+        rows, y = ev._split(labels, names, n)
+        pooled[n] = (bank.take(rows), y)
+    result = {
+        "method": t.method,
+        "chosen": options[t.method],
+        "options": options,
+        "zero_shot_leave_one_theme_out": ev.leave_one_theme_out(
+            pooled, t.default_threshold, t.c, cfg.seed
+        ),
+        "how_measured": HOW_MEASURED.format(k=t.cv_folds, seed=cfg.seed, b=ev.BOOTSTRAP),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(result, path)
+    return result
+
+
+HOW_MEASURED = (
+    "cross-source `A->B`: the scorer and its threshold (F1-best cut-off on {k}-fold out-of-fold "
+    "scores) are fitted on set A only and applied once to set B, leaving out papers labelled "
+    "in A too; `union_nested_cv`: nested stratified {k}-fold CV over the union of the sets "
+    "(seed {seed}). Intervals: percentile bootstrap over the scored papers ({b} resamples)."
+)
+
+
+def fit_union(cfg: Config, labels, bank: Bank, name: str):
+    """The final scorer for a theme: every labelled paper of every set (first set wins).
+    Returns the calibrated scorer, the label rows it learned from and their labels."""
+    t = cfg.themes
+    keep = ~labels["key"].duplicated(keep="first").to_numpy() & labels[name].notna().to_numpy()
+    rows = np.flatnonzero(keep)
+    y = labels[name].to_numpy()[rows].astype(int)
+    return calibrate(t.method, name, bank.take(rows), y, t.cv_folds, cfg.seed, t.c), rows, y
+
+
+def score_corpus(cfg, themes: list[Theme], corpus: Bank, label_bank: Bank, fitted):
+    """Scores and thresholds for every paper; themes without labels are scored zero-shot."""
+    t = cfg.themes
+    scores, thresholds, modes = {}, {}, {}
+    zero_shot = None
+    for th in themes:
+        if th.name in fitted:
+            cal, _, _ = fitted[th.name]
+            scores[th.name] = cal.model.score(corpus)
+            thresholds[th.name], modes[th.name] = cal.threshold, "supervised"
+            continue
+        if zero_shot is None:
+            pooled = [(label_bank.take(rows), n, y) for n, (_, rows, y) in fitted.items()]
+            zero_shot = fit_zero_shot(pooled, t.c, cfg.seed)
+        scores[th.name] = zero_shot.predict_proba(zero_shot_matrix(corpus, th.name))[:, 1]
+        thresholds[th.name] = th.threshold if th.threshold is not None else t.default_threshold
+        modes[th.name] = "zero-shot"
+        log.info("theme %s has too few labels: zero-shot at %.2f", th.name, thresholds[th.name])
+    return scores, thresholds, modes
+
+
+def nearest_labelled(labels, label_bank: Bank, names) -> dict:
+    """Per learned theme, its positive labelled papers: keys, titles and vectors."""
+    out = {}
+    for n in names:
+        pos = np.flatnonzero(labels[n].fillna(0).to_numpy() == 1)
+        out[n] = (labels["key"].to_numpy()[pos], labels["title"].to_numpy()[pos],
+                  label_bank.embeddings[pos])  # fmt: skip
+    return out
+
+
+def label_summary(labels, names, table) -> dict:
+    return {
+        "sets": {
+            s: {
+                "papers": int((labels["set"] == s).sum()),
+                "positives": {
+                    n: int(labels.loc[labels["set"] == s, n].fillna(0).sum()) for n in names
+                },
+            }
+            for s in dict.fromkeys(labels["set"])
+        },  # fmt: skip
+        "in_several_sets": int(len(overlaps(labels))),
+        "papers_with_a_human_label": int(table["label_set"].notna().sum()),
+    }
+
+
 def headline(metrics: dict) -> dict:
-    """The figures `dvc metrics show` prints: chosen method's held-out scores, options' macro-F1."""
-    keep = ("precision", "recall", "f1", "support")
+    """What `dvc metrics show` prints: cross-source accuracy first (the honest figure), then
+    nested CV on the union; per theme precision/recall/F1 with 95% intervals."""
+    keep = ("precision", "recall", "f1", "f1_ci", "support", "n")
+    chosen = metrics["chosen"]
     return {
         "method": metrics["method"],
-        "macro_f1": metrics["macro_f1"],
-        "per_theme": {
-            name: {k: row[k] for k in keep if k in row}
-            for name, row in metrics["per_theme"].items()
+        **{
+            split: {
+                "macro_f1": res["macro_f1"],
+                "per_theme": {
+                    name: {k: row[k] for k in keep if k in row}
+                    for name, row in res["per_theme"].items()
+                },
+            }
+            for split, res in chosen.items()
         },
-        "options_macro_f1": {k: v["macro_f1"] for k, v in metrics.get("compared", {}).items()},
+        "options_macro_f1": {
+            m: {split: res["macro_f1"] for split, res in opt.items()}
+            for m, opt in metrics["options"].items()
+        },
         "n_papers": metrics["n_papers"],
         "n_uncertain": metrics["n_uncertain"],
     }
-
-
-def evaluate(cfg: Config, emb: np.ndarray, labelled: dict, titles: list[str]) -> dict:
-    t = cfg.themes
-    tables, errors = {}, {}
-    for method in dict.fromkeys([t.method, *t.compare]):
-        per_theme = {}
-        for name, (f, rows, y) in labelled.items():
-            pred = te.nested_cv_predictions(method, emb, f, y, rows, t.cv_folds, cfg.seed, t.c)
-            per_theme[name] = te.prf(y, pred)
-            if method == t.method:
-                errors[name] = {
-                    "false_positives": sorted(titles[r] for r in rows[(pred == 1) & (y == 0)]),
-                    "false_negatives": sorted(titles[r] for r in rows[(pred == 0) & (y == 1)]),
-                }
-        tables[method] = te.table(per_theme)
-    chosen = tables[t.method]
-    return {
-        "method": t.method,
-        "per_theme": chosen["per_theme"],
-        "macro_f1": chosen["macro_f1"],
-        "compared": tables,
-        "held_out_errors": errors,
-        "zero_shot_leave_one_theme_out": te.leave_one_theme_out(
-            labelled, t.default_threshold, t.c, cfg.seed
-        ),
-        "how_measured": (
-            f"nested stratified {t.cv_folds}-fold CV over the labelled papers (seed {cfg.seed}): "
-            "per outer fold, the threshold is the F1-best cut-off on inner out-of-fold scores of "
-            "the training fold, the classifier is refitted on the training fold and scored on "
-            "the held-out fold; counts are pooled over the held-out folds"
-        ),
-    }
-
-
-def fit_all(cfg, themes, emb, feats, labelled) -> dict[str, Scored]:
-    """Final scores for every paper: supervised themes from all labels, others zero-shot."""
-    t = cfg.themes
-    scored: dict[str, Scored] = {}
-    zero_shot = None
-    for th in themes:
-        f: ThemeFeatures = feats[th.name]
-        if th.name in labelled:
-            _, rows, y = labelled[th.name]
-            oof = te.oof_scores(t.method, emb, f, y, rows, t.cv_folds, cfg.seed, t.c)
-            model = fit_classifier(design_matrix(t.method, emb, f, rows), y, t.c, cfg.seed)
-            s = model.predict_proba(design_matrix(t.method, emb, f))[:, 1]
-            scored[th.name] = Scored(s, best_threshold(oof, y), "supervised")
-        else:
-            zero_shot = zero_shot or te.fit_zero_shot(list(labelled.values()), t.c, cfg.seed)
-            s = zero_shot.predict_proba(te.zero_shot_matrix(f))[:, 1]
-            thr = th.threshold if th.threshold is not None else t.default_threshold
-            scored[th.name] = Scored(s, thr, "zero-shot")
-            log.info("theme %s has too few labels: zero-shot, threshold %.2f", th.name, thr)
-    return scored
-
-
-def paper_table(papers, themes, feats, scored, labels, emb, margin) -> pd.DataFrame:
-    table = papers[["paper_id", "title"]].copy()
-    names = [th.name for th in themes]
-    for n in names:
-        table[f"score_{n}"] = np.round(scored[n].scores, 4)
-    hit = np.column_stack([scored[n].scores >= scored[n].threshold for n in names])
-    close = np.column_stack(
-        [np.abs(scored[n].scores - scored[n].threshold) < margin for n in names]
-    )
-    table["themes"] = [[n for n, h in zip(names, row, strict=True) if h] for row in hit]
-    table["uncertain"] = close.any(axis=1)
-    table["evidence"] = evidence(papers, themes, feats, scored, labels, emb, hit | close)
-    return table
-
-
-def evidence(papers, themes, feats, scored, labels, emb, show) -> list[str]:
-    """Why: per assigned or borderline theme, score vs threshold, keywords, nearest phrase,
-    nearest positively labelled paper (other than itself)."""
-    parts: list[list[str]] = [[] for _ in range(len(papers))]
-    titles = papers["title"].tolist()
-    for j, th in enumerate(themes):
-        f, s = feats[th.name], scored[th.name]
-        has = th.name in labels.columns
-        pos = labels.loc[labels[th.name] == 1, "row"].to_numpy() if has else np.array([], int)
-        near = emb @ emb[pos].T if len(pos) else None
-        for i in np.flatnonzero(show[:, j]):
-            bits = [f"{th.name} {s.scores[i]:.2f} (threshold {s.threshold:.2f})"]
-            if f.keywords[i]:
-                bits.append("keywords: " + ", ".join(f.keywords[i][:5]))
-            p = th.prompts[f.nearest_prompt[i]]
-            bits.append(f"nearest phrase: '{p[:60]}' ({f.similarity[i, 0]:.2f})")
-            if near is not None:
-                sims = np.where(pos == i, -np.inf, near[i])
-                k = int(np.argmax(sims))
-                if np.isfinite(sims[k]):
-                    bits.append(f"nearest labelled: '{titles[pos[k]][:60]}' ({sims[k]:.2f})")
-            parts[i].append("; ".join(bits))
-    return [" | ".join(p) if p else "no theme near its threshold" for p in parts]
 
 
 def theme_topics(table: pd.DataFrame, assignments: pd.DataFrame, cfg: Config) -> pd.DataFrame:

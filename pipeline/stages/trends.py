@@ -17,6 +17,7 @@ from pipeline import trend_stats
 from pipeline.config import Config
 from pipeline.errors import StageInputError
 from pipeline.io import read_json, read_table, write_json
+from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
         cfg.stage_dir("themes") / "paper_themes.parquet", "paper_themes", producer="themes"
     )
     now, now_source = reference_date(cfg.stage_dir("ingest") / "dumps.json", papers)
-    theme_labels = trend_stats.load_theme_labels(cfg.paths.themes, themes)
+    theme_labels = definitions.theme_labels(cfg.paths.themes, themes)
     topic_labels = trend_stats.topic_label_map(info)
 
     theme_members = themes[["paper_id", "themes"]].explode("themes").dropna()

@@ -1,0 +1,155 @@
+"""The per-theme scorer: a logistic regression over chosen evidence blocks, and its threshold.
+
+`method` names the blocks (see `METHODS`). A threshold is always the F1-best cut-off on
+out-of-fold scores of the papers the model is trained on, never on the papers it is scored on.
+The two unlearned baselines (`similarity`, `keywords`) are one raw score with a fitted cut-off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.themes.features import Bank
+
+# Cosines live in a narrow band (about 0..0.7); scaling them puts them on the embeddings' footing
+# inside one L2-regularised model.
+SIM_SCALE = 5.0
+METHODS = {
+    "embedding": ("embedding",),
+    "similarity_keywords": ("similarity", "keywords"),
+    "combined": ("embedding", "similarity", "keywords"),
+    "ngrams": ("ngrams",),
+    "combined_ngrams": ("embedding", "similarity", "keywords", "ngrams"),
+}
+BASELINES = ("similarity", "keywords")
+
+
+def raw_score(method: str, bank: Bank, theme: str) -> np.ndarray:
+    f = bank.features[theme]
+    if method == "similarity":
+        return f.similarity[:, 0]
+    # Keyword count, with similarity only breaking ties between equal counts.
+    return f.keyword_count[:, 0] + 0.01 * f.similarity[:, 0]
+
+
+class ThemeClassifier:
+    """scikit-learn style: `__init__` stores, `fit(bank, y)` learns, fitted attributes end in _."""
+
+    def __init__(self, method: str, theme: str, c: float = 10.0, seed: int = 42):
+        self.method, self.theme, self.c, self.seed = method, theme, c, seed
+
+    def _matrix(self, bank: Bank, fit: bool = False):
+        from scipy import sparse
+
+        f = bank.features[self.theme]
+        blocks = []
+        for block in METHODS[self.method]:
+            if block == "embedding":
+                blocks.append(bank.embeddings)
+            elif block == "similarity":
+                blocks.append(SIM_SCALE * f.similarity)
+            elif block == "keywords":
+                blocks.append(f.keyword_count)
+            else:
+                if fit:
+                    self.vectorizer_ = _ngram_vectorizer().fit(bank.texts)
+                blocks.append(self.vectorizer_.transform(bank.texts))
+        if any(sparse.issparse(b) for b in blocks):
+            return sparse.hstack(blocks, format="csr", dtype=np.float32)
+        return np.hstack(blocks).astype(np.float32)
+
+    def fit(self, bank: Bank, y: np.ndarray) -> ThemeClassifier:
+        from sklearn.linear_model import LogisticRegression
+
+        if self.method in BASELINES:
+            return self
+        # Balanced weights: most themes are a minority, and F1 on the minority is what we report.
+        self.model_ = LogisticRegression(
+            C=self.c, class_weight="balanced", max_iter=5000, random_state=self.seed
+        ).fit(self._matrix(bank, fit=True), y)
+        return self
+
+    def score(self, bank: Bank) -> np.ndarray:
+        if self.method in BASELINES:
+            return raw_score(self.method, bank, self.theme)
+        return self.model_.predict_proba(self._matrix(bank))[:, 1]
+
+
+def _ngram_vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, stop_words="english",
+        max_features=30_000, dtype=np.float32,
+    )  # fmt: skip
+
+
+def folds(y: np.ndarray, k: int, seed: int):
+    from sklearn.model_selection import StratifiedKFold
+
+    k = max(2, min(k, int(y.sum()), int((1 - y).sum())))
+    return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
+
+
+def oof_scores(method, theme, bank: Bank, y, k, seed, c) -> np.ndarray:
+    """Out-of-fold scores for every paper of `bank` (labelled `y`)."""
+    out = np.zeros(len(y), dtype=np.float64)
+    for tr, te in folds(y, k, seed):
+        model = ThemeClassifier(method, theme, c, seed).fit(bank.take(tr), y[tr])
+        out[te] = model.score(bank.take(te))
+    return out
+
+
+@dataclass
+class Calibrated:
+    """A scorer fitted on all its training papers, with the threshold from their OOF scores."""
+
+    model: ThemeClassifier
+    threshold: float
+    oof: np.ndarray  # out-of-fold scores of the training papers, in their order
+
+
+def calibrate(method, theme, bank: Bank, y, k, seed, c) -> Calibrated:
+    oof = oof_scores(method, theme, bank, y, k, seed, c)
+    model = ThemeClassifier(method, theme, c, seed).fit(bank, y)
+    return Calibrated(model, best_threshold(oof, y), oof)
+
+
+def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    """The cut-off on `scores` with the best F1 on (y); midway between neighbouring scores.
+
+    Ties go to the cut-off nearest 0.5, so equal-F1 choices do not drift to an extreme.
+    """
+    order = np.unique(scores)
+    cuts = np.concatenate([[order[0] - 1e-6], (order[:-1] + order[1:]) / 2])
+    best, best_f1 = 0.5, -1.0
+    for cut in cuts:
+        pred = scores >= cut
+        tp = int(np.sum(pred & (y == 1)))
+        f1 = 2 * tp / (pred.sum() + (y == 1).sum()) if tp else 0.0
+        nearer = abs(cut - 0.5) < abs(best - 0.5)
+        if f1 > best_f1 + 1e-12 or (abs(f1 - best_f1) <= 1e-12 and nearer):
+            best, best_f1 = float(cut), f1
+    return best
+
+
+# --- zero-shot fallback: a theme without labels -------------------------------------------
+
+
+def zero_shot_matrix(bank: Bank, theme: str) -> np.ndarray:
+    """Theme-agnostic columns: the same meaning for every theme, so one model serves all."""
+    f = bank.features[theme]
+    return np.hstack([SIM_SCALE * f.similarity, f.keyword_count])
+
+
+def fit_zero_shot(pooled: list[tuple[Bank, str, np.ndarray]], c: float, seed: int):
+    """One logistic regression over (bank, theme, labels) of several labelled themes."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.vstack([zero_shot_matrix(b, t) for b, t, _ in pooled])
+    y = np.concatenate([y for _, _, y in pooled])
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=seed).fit(
+        x, y
+    )
