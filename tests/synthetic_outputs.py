@@ -105,6 +105,7 @@ def build(
     for th in THEMES:
         pt[f"score_{th['name']}"] = [float(th["name"] in ts) for ts in themes]
     pt["uncertain"] = [i % 7 == 0 for i in range(n)]
+    pt["label_set"] = [None] * n
     # Evidence echoes the (untrusted) title, as the real stage's nearest-paper field can.
     pt["evidence"] = [
         f"{', '.join(ts)} because of {t}" if ts else ""
@@ -187,3 +188,23 @@ def write_compare(d: Path, titles: list[str]) -> None:
         },
     }
     (d / "d1__d2.json").write_text(json.dumps(pair, indent=1), "utf-8")
+    digest = {
+        "series": [
+            {
+                "source": "s",
+                "latest": {"id": "d2", **snaps["d2"], "n_new": 10},
+                "n_snapshots": 2,
+                "moved": ["theme Anomaly detection: 12/80 -> 30/90 since the previous dump"],
+                "new_topics": [{"key": "1", "label": XSS_TITLES[0], "count": 3}],
+                "new_by_theme": [
+                    {
+                        "theme": "anomaly_detection",
+                        "label": "Anomaly detection",
+                        "count": 12,
+                        "papers": [{"title": XSS_TITLES[0], "date": None, "why": XSS_TITLES[1]}],
+                    }
+                ],
+            }
+        ]
+    }
+    write_json(digest, d / "digest.json")

@@ -113,6 +113,8 @@ def _write_inputs(tmp_path, rows) -> Config:
             "title": papers["title"],
             "themes": [[THEME_OF[r["topic"]]] for r in rows],
             "uncertain": False,
+            "label_set": None,
+            "evidence": [f"{THEME_OF[r['topic']]} 1.00 (threshold 0.50)" for r in rows],
             **{f"score_{x}": [float(THEME_OF[r["topic"]] == x) for r in rows] for x in names},
         }
     )
@@ -260,3 +262,17 @@ def test_unknown_snapshot_is_a_clear_error(result):
 
     with pytest.raises(PipelineError, match="unknown snapshot"):
         compare.run(result[0], pair=("s0", "nope"))
+
+
+def test_series_trends_and_digest_are_written(result):
+    out = result[1]
+    series = json.loads((out / "series.json").read_text())["series"]["synthetic search"]
+    assert series["snapshots"] == [f"s{k}" for k in range(5)]
+    assert series["n_new"] == [125, 30, 0, 40, 0]
+    # The new theme arrives with s1 and stays: no earlier dump of the series carried it.
+    rows = {r["key"]: r for r in series["themes"]["trend"]["listed"]}
+    assert rows["newtheme"]["counts"] == [0, 30, 30, 30, 30]
+    digest = (out / "digest.md").read_text()
+    assert digest.startswith("# Since your last dump")
+    assert "## synthetic search" in digest and "## someone else" not in digest
+    assert "Latest dump `s4`" in digest and "0 new to this series" in digest

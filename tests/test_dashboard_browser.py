@@ -100,6 +100,18 @@ def test_injected_titles_never_run(loaded):
     assert page.locator("#compare-summary li").nth(1).text_content() == XSS_TITLES[1]
 
 
+def test_the_page_opens_with_the_digest(loaded):
+    page, _ = loaded
+    first = page.eval_on_selector("main > section", "e => e.id")
+    assert first == "digest"
+    assert page.is_hidden("#digest-placeholder")
+    text = page.text_content("#digest-content")
+    assert "dump d2" in text and "12/80 -> 30/90" in text and "12 new" in text
+    # The untrusted title is text, and the reason is a tooltip attribute, never markup.
+    assert XSS_TITLES[0] in text and page.locator("#digest-content img").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
 def _shown(page) -> int:
     return page.locator("#paper-rows tr").count()
 
@@ -159,6 +171,7 @@ def test_placeholder_without_compare(browser, tmp_path):
     assert page.is_visible("#compare-placeholder")
     assert "compare" in page.text_content("#compare-placeholder")
     assert page.is_hidden("#compare-content")
+    assert page.is_visible("#digest-placeholder")
     page.close()
 
 

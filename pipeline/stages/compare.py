@@ -21,7 +21,9 @@ from pipeline import topic_align as ta
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
+from pipeline.report import digest
 from pipeline.shift_stats import share_shifts, shift_status, summary_lines
+from pipeline.stats.series import series_report
 from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ def run(cfg: Config, pair: tuple[str, str] | None = None) -> list[Path]:
         map_rows.update(_map_update(old_map, map_rows, drift, a, b, links))
     topic_map = _merge_topic_map(old_map, map_rows)
     written.append(write_table(topic_map, out_dir / "topic_map.parquet", "topic_map"))
+    if pair is None:
+        written += write_series(cfg, out_dir, series, catalog, members, inputs)
     index = {
         "series": series,
         "pairs": sorted(p.stem for p in out_dir.glob("*__*.json")),
@@ -69,6 +73,49 @@ def run(cfg: Config, pair: tuple[str, str] | None = None) -> list[Path]:
     written.append(write_json(index, out_dir / "index.json"))
     log.info("wrote %d comparison(s) to %s", len(pairs), out_dir)
     return written
+
+
+def write_series(cfg, out_dir: Path, series, catalog, members, inputs) -> list[Path]:
+    """Series-level trends (`series.json`) and the digest of each series' latest dump
+    (`digest.json` for the dashboard, `digest.md` for a terminal or an email)."""
+    alpha = cfg.compare.alpha
+    topic_keys = [k for k in inputs.topic_labels if k != "-1"]
+
+    def topics_of(p: str) -> list[str]:
+        t = inputs.global_topic.get(p, -1)
+        return [] if t == -1 else [str(t)]
+
+    keysets = {
+        "themes": (lambda p: inputs.themes.get(p, []), inputs.theme_names, inputs.theme_labels),
+        "topics": (topics_of, topic_keys, inputs.topic_labels),
+    }
+    reports = {
+        src: series_report(order, members, keysets, alpha)
+        for src, order in series.items()
+        if len(order) >= 2
+    }
+    doc = digest.build(
+        series, catalog, members, reports, inputs.papers,
+        lambda p: inputs.themes.get(p, []), lambda p: inputs.evidence.get(p, ""),
+        inputs.theme_labels,
+    )  # fmt: skip
+    md = out_dir / "digest.md"
+    md.write_text(digest.markdown(doc), encoding="utf-8")
+    return [
+        write_json({"how_measured": SERIES_HOW, "series": reports}, out_dir / "series.json"),
+        write_json(doc, out_dir / "digest.json"),
+        md,
+    ]
+
+
+SERIES_HOW = (
+    "Per series of two or more dumps (snapshots of one source in date order): `trend` (three "
+    "or more dumps) is the Cochran-Armitage test of the share over dump order, two-sided, with "
+    "Benjamini-Hochberg across the keys of one series and view; `new` counts the papers each "
+    "dump adds to the series, `listed` every paper it lists; `detectable_change_per_snapshot` "
+    "is the change in share per dump the test finds with 80% power. `first_vs_latest` and "
+    "`latest_vs_previous`: Fisher exact with Newcombe intervals (listed papers)."
+)
 
 
 def snapshot_members(papers: pd.DataFrame) -> dict[str, set[str]]:
@@ -92,6 +139,7 @@ class _Inputs:
         self.topic_labels = {str(int(t)): str(x) for t, x in info[["topic", "label"]].values}
         pt = read_table(themes_dir / "paper_themes.parquet", "paper_themes", producer="themes")
         self.themes = {p: [str(t) for t in ts] for p, ts in pt[["paper_id", "themes"]].values}
+        self.evidence = dict(zip(pt["paper_id"], pt["evidence"], strict=True))
         self.theme_names = sorted(
             {c[len("score_") :] for c in pt.columns if c.startswith("score_")}
             | {t for ts in self.themes.values() for t in ts}

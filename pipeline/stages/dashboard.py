@@ -92,6 +92,7 @@ def run(cfg: Config) -> Path:
         f"({summary['p_adjust']} adjusted, alpha {summary['alpha']}).",
         "table": table(frame, theme_labels, topic_labels, d.table_page_rows),
         "compare": compare_payload(cfg.stage_dir("compare"), theme_labels),
+        "digest": _optional_json(cfg.stage_dir("compare") / "digest.json"),
     }
     out = cfg.stage_dir("dashboard")
     shutil.rmtree(out, ignore_errors=True)  # rewritten completely: no stale screenshot
@@ -202,6 +203,10 @@ def table(frame, theme_labels, topic_labels, page_rows) -> dict[str, Any]:
         "topics": topics,
         "page_rows": page_rows,
     }
+
+
+def _optional_json(path: Path) -> dict | None:
+    return read_json(path) if path.exists() else None
 
 
 def compare_payload(compare_dir: Path, theme_labels: dict[str, str]) -> dict | None:

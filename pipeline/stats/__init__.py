@@ -1,0 +1,1 @@
+"""Statistical tests the stages share: trends across a series of snapshots."""
