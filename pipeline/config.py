@@ -75,6 +75,17 @@ def _umap_defaults(**extra: Any) -> dict[str, Any]:
     return {**base, "force_approximation_algorithm": True, **extra}
 
 
+class History(Section):
+    """Which papers the topic model is fitted on as dumps arrive (pipeline/topic_history.py)."""
+
+    # The first dumps (in date order) up to this many papers form the first reference.
+    min_reference: int = Field(100, ge=10)
+    # Refit when the papers outside the reference reach this multiple of the reference...
+    refit_growth: float = Field(1.0, gt=0)
+    # ...or when more than this share of a new dump's papers fit no topic (HDBSCAN noise).
+    refit_outlier_share: float = Field(0.5, gt=0, le=1)
+
+
 class Topics(Section):
     # Each dict holds keyword arguments of the constructor it is named after (checked when
     # the model is built); random_state always comes from the top-level seed.
@@ -100,6 +111,7 @@ class Topics(Section):
     label_words: int = Field(3, gt=0)
     representative_papers: int = Field(3, gt=0)
     outliers: Outliers = Outliers()
+    history: History = History()
     coords: dict[str, Any] = _umap_defaults(min_dist=0.1)
     baselines: list[Literal["nmf", "lda"]] = ["nmf", "lda"]
     nmf: dict[str, Any] = {"init": "nndsvda", "solver": "mu", "max_iter": 200}

@@ -58,6 +58,7 @@ SCHEMAS: dict[str, list[str]] = {
     "topic_info": ["topic", "size", "label", "top_words", "representative_papers"],
     "coords": ["paper_id", "x", "y"],
     "paper_themes": ["paper_id", "title", "themes", "uncertain", "label_set", "evidence"],
+    "lineage": ["dump", "from_topic", "to_topic", "similarity", "relation"],
     "topic_map": ["snapshot", "local_topic", "global_topic", "stable_id", "relation"],
 }
 

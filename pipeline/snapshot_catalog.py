@@ -35,6 +35,20 @@ def snapshot_id(dump_name: str) -> str:
     return name
 
 
+def snapshot_order(dumps: dict[str, dict]) -> dict[str, tuple[str, str]]:
+    """dump name -> sort key (dump date, snapshot id) from ingest's dumps.json `dumps` mapping;
+    undated dumps sort last. The one definition of "earlier dump" (clean, topics)."""
+    return {
+        name: (d.get("date") or "9999-99-99", d.get("snapshot") or snapshot_id(name))
+        for name, d in dumps.items()
+    }
+
+
+def dump_order(dumps: dict[str, dict]) -> list[str]:
+    """Snapshot ids, earliest dump first."""
+    return [key[1] for key in sorted(set(snapshot_order(dumps).values()))]
+
+
 def _iso(value: Any) -> str | None:
     if value is None:
         return None

@@ -171,19 +171,30 @@ def fit_topics(
     encoder=None,
     engine=None,
     chunk_size: int = 2000,
+    reference: np.ndarray | None = None,
+    batches: list[np.ndarray] = (),
 ) -> TopicFit:
     """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers.
 
-    Papers outside the fitted sample are assigned in chunks of `chunk_size` on `engine`
-    (`pipeline.topic_assign`; this process when None).
+    UMAP/HDBSCAN are fitted on `reference` (all rows when None; a seeded sample of it above
+    `topics.sample_size`). Every other row is assigned with `transform` in chunks of
+    `chunk_size` on `engine` (`pipeline.topic_assign`; this process when None): the unsampled
+    reference rows first, then each of `batches` on its own, so a batch's topics never depend
+    on which other batches exist (see `pipeline.topic_history`).
     """
     n = len(texts)
     if embeddings.shape[0] != n:
         raise StageInputError(f"{n} texts but {embeddings.shape[0]} embeddings")
-    if n < MIN_PAPERS:
-        raise StageInputError(f"{n} paper(s): topic modelling needs at least {MIN_PAPERS}")
-    rows = sample_rows(n, cfg.sample_size, seed)
-    rest = np.setdiff1d(np.arange(n), rows)
+    reference = np.arange(n) if reference is None else np.sort(reference)
+    if len(reference) < MIN_PAPERS:
+        raise StageInputError(
+            f"{len(reference)} paper(s): topic modelling needs at least {MIN_PAPERS}"
+        )
+    rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
+    groups = [np.setdiff1d(reference, rows), *[np.sort(b) for b in batches]]
+    rest = np.concatenate(groups)
+    if len(rest) + len(rows) != n or len(np.unique(np.concatenate([rows, rest]))) != n:
+        raise ValueError("reference and batches must cover every paper exactly once")
     if len(rest) and not cfg.hdbscan.get("prediction_data", False):
         raise ConfigError(
             f"{n} papers > topics.sample_size {cfg.sample_size}: the rest are assigned with "
@@ -199,11 +210,12 @@ def fit_topics(
     topics = np.full(n, -1, dtype=int)
     probs = np.zeros(n, dtype=float)
     topics[rows], probs[rows] = fit_topics_, best_probability(fit_probs)
-    if len(rest):
-        topics[rest], probs[rest] = assign(model, embeddings[rest], engine, chunk_size)
+    for group in groups:
+        if len(group):
+            topics[group], probs[group] = assign(model, embeddings[group], engine, chunk_size)
     before = topics.copy()
 
-    topics = _reduce_outliers(model, texts, topics, embeddings, cfg)
+    topics = reduce_outliers(model, texts, topics, embeddings, cfg)
     if len(rest) or not np.array_equal(topics, before):
         with quiet_bertopic():  # it warns that assignments were changed by hand: they were
             model.update_topics(
@@ -232,9 +244,11 @@ def quiet_bertopic():
         logger.setLevel(level)
 
 
-def _reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -> np.ndarray:
+def reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -> np.ndarray:
     strategy = cfg.outliers.strategy
-    if strategy == "none" or not (topics == -1).any() or not (topics >= 0).any():
+    if strategy == "none" or not (topics == -1).any():
+        return topics
+    if not [t for t in model.get_topics() if t != -1]:  # HDBSCAN found no topic to move to
         return topics
     new = model.reduce_outliers(
         texts,
@@ -260,18 +274,26 @@ def fit_bertopic(
 
 
 def map_coords(
-    embeddings: np.ndarray, cfg: Topics, seed: int, engine=None, chunk_size: int = 2000
+    embeddings: np.ndarray,
+    cfg: Topics,
+    seed: int,
+    engine=None,
+    chunk_size: int = 2000,
+    reference: np.ndarray | None = None,
+    batches: list[np.ndarray] = (),
 ) -> np.ndarray:
-    """2-D UMAP of the embeddings for the topic map; sampled and placed like the topic fit."""
+    """2-D UMAP for the topic map; fitted and placed like the topic fit (same reference and
+    batches), so a new dump adds points to the map without moving the old ones."""
     n = embeddings.shape[0]
+    reference = np.arange(n) if reference is None else np.sort(reference)
     kwargs = {**cfg.coords, "n_components": 2}
-    reducer = build_umap(kwargs, min(n, cfg.sample_size), seed, section="coords")
-    rows = sample_rows(n, cfg.sample_size, seed)
+    reducer = build_umap(kwargs, min(len(reference), cfg.sample_size), seed, section="coords")
+    rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
     xy = np.zeros((n, 2), dtype=float)
     xy[rows] = reducer.fit_transform(embeddings[rows])
-    rest = np.setdiff1d(np.arange(n), rows)
-    if len(rest):
-        xy[rest] = place(reducer, embeddings[rest], engine, chunk_size)
+    for group in [np.setdiff1d(reference, rows), *[np.sort(b) for b in batches]]:
+        if len(group):
+            xy[group] = place(reducer, embeddings[group], engine, chunk_size)
     return xy
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.dedupe import nearest_partner, similar_pairs
 from pipeline.io import read_json, read_rows, write_json, write_table
-from pipeline.parsers.snapshots import snapshot_id
+from pipeline.snapshot_catalog import snapshot_order
 from pipeline.textclean import clean, key_id, model_text, paper_id, title_key
 
 log = logging.getLogger(__name__)
@@ -46,14 +46,6 @@ def record_key(rec: dict) -> str:
     if key := title_key(rec["title"]):
         return key_id(key)  # = paper_id(title), without cleaning the title a second time
     return paper_id("abstract: " + clean(rec["abstract"])[:300])
-
-
-def snapshot_order(dumps: dict[str, dict]) -> dict[str, tuple[str, str]]:
-    """dump name -> sort key (dump date, snapshot id); undated dumps sort last."""
-    return {
-        name: (d.get("date") or "9999-99-99", d.get("snapshot") or snapshot_id(name))
-        for name, d in dumps.items()
-    }
 
 
 def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, list[str]]:

@@ -18,7 +18,9 @@ from pipeline.baselines import fit_baseline
 from pipeline.config import Config, Topics
 from pipeline.engine import open_engine
 from pipeline.errors import StageInputError
-from pipeline.io import read_embeddings, read_table, write_json, write_table
+from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
+from pipeline.snapshot_catalog import dump_order
+from pipeline.topic_history import plan
 from pipeline.topic_model import (
     TopicFit,
     class_tfidf_words,
@@ -42,6 +44,7 @@ def run(cfg: Config) -> dict:
     ids = papers["paper_id"].tolist()
     _, embeddings = read_embeddings(cfg.stage_dir("embed"), ids)
     texts = papers["text"].fillna("").astype(str).tolist()
+    first_seen = papers["first_seen"].tolist()
     papers = papers[["paper_id", "date"]]  # one copy of the corpus text (`texts`) is enough
     # The encoder embeds label candidates; the tfidf one must first see the corpus.
     encoder = None if t.representation == "none" else load_encoder(cfg.embed, cfg.seed).fit(texts)
@@ -52,20 +55,25 @@ def run(cfg: Config) -> dict:
         )
 
     chunk = cfg.engine.chunk_size
+    order, fits = papers_dump_order(cfg, first_seen), {}
+    args = (t, cfg.seed, cfg.compare.min_similarity)
+    history, stable, lineage = plan(texts, embeddings, first_seen, order, *args, fits=fits)
+    log.info("topics fitted on %d papers; refits at %s", len(history.reference), history.refits)
+    where = {"reference": history.reference, "batches": history.batches}
     # Only papers outside the fitted sample go to the engine: a corpus that fits in
     # `sample_size` starts no cluster.
     with open_engine(cfg.engine) if len(ids) > t.sample_size else nullcontext() as engine:
-        fit = fit_topics(texts, embeddings, t, cfg.seed, encoder, engine, chunk)
-        xy = map_coords(embeddings, t, cfg.seed, engine, chunk)
+        fit = fit_topics(texts, embeddings, t, cfg.seed, encoder, engine, chunk, **where)
+        xy = map_coords(embeddings, t, cfg.seed, engine, chunk, **where)
     out = cfg.stage_dir("topics")
     shutil.rmtree(out, ignore_errors=True)  # the stage rewrites its folder completely
     out.mkdir(parents=True)
 
-    assignments = pd.DataFrame(
-        {"paper_id": ids, "topic": fit.topics, "probability": fit.probabilities}
-    )
+    topic = np.array([stable[int(x)] for x in fit.topics], dtype=int)
+    assignments = pd.DataFrame({"paper_id": ids, "topic": topic, "probability": fit.probabilities})
     write_table(assignments, out / "assignments.parquet", "assignments")
-    info = topic_info(fit, ids, embeddings, t)
+    write_history(out, history, stable, lineage)
+    info = topic_info(fit, ids, embeddings, t, stable)
     write_table(info, out / "topic_info.parquet", "topic_info")
     write_table(
         pd.DataFrame({"paper_id": ids, "x": xy[:, 0], "y": xy[:, 1]}),
@@ -78,6 +86,10 @@ def run(cfg: Config) -> dict:
         )
 
     metrics = quality(fit, texts, embeddings, cfg)
+    metrics["history"] = history_metrics(history)
+    metrics["history"]["last_dump"].update(
+        since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, fits)
+    )
     write_json(metrics, out / "metrics.json")
     persisted = read_table(out / "assignments.parquet", "assignments")
     over_time = topics_over_time(persisted, papers, t.freq)
@@ -94,8 +106,11 @@ def run(cfg: Config) -> dict:
     return metrics
 
 
-def topic_info(fit: TopicFit, ids: list[str], embeddings: np.ndarray, t: Topics) -> pd.DataFrame:
-    """One row per topic (-1 first when present): size, readable label, words, central papers."""
+def topic_info(
+    fit: TopicFit, ids: list[str], embeddings: np.ndarray, t: Topics, stable: dict[int, int]
+) -> pd.DataFrame:
+    """One row per topic (-1 first when present): size, readable label, words, central papers.
+    Topics are named by their stable ids (`stable`: model id -> stable id)."""
     words = ctfidf_words(fit.model, t.bertopic.get("top_n_words", 10))
     labels = topic_labels(fit.model, t.label_words)
     topics = np.unique(fit.topics)
@@ -109,14 +124,78 @@ def topic_info(fit: TopicFit, ids: list[str], embeddings: np.ndarray, t: Topics)
         order = np.lexsort((ids_arr[members], -sims))[: t.representative_papers]
         rows.append(
             {
-                "topic": int(topic),
+                "topic": stable[int(topic)],
                 "size": len(members),
                 "label": labels.get(int(topic), "outliers" if topic == -1 else ""),
                 "top_words": words.get(int(topic), []),
                 "representative_papers": ids_arr[members[order]].tolist(),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).sort_values("topic", ignore_index=True)
+
+
+def papers_dump_order(cfg: Config, first_seen: list[str]) -> list[str]:
+    """Snapshot ids in dump-date order (ingest's dumps.json); dumps it does not date, or a
+    corpus without it (a papers table made by hand), follow in id order."""
+    path = cfg.stage_dir("ingest") / "dumps.json"
+    order = dump_order(read_json(path)["dumps"]) if path.exists() else []
+    present = set(first_seen)
+    return [d for d in order if d in present] + sorted(present - set(order))
+
+
+def write_history(out, history, stable: dict[int, int], lineage: list[dict]) -> None:
+    """lineage.parquet: how topics continued, split, merged, were born or died at each refit;
+    topic_ids.json: the saved model's own topic ids -> the stable ids the tables use."""
+    cols = ["dump", "from", "to", "similarity", "relation"]
+    frame = pd.DataFrame(lineage, columns=cols).rename(
+        columns={"from": "from_topic", "to": "to_topic"}
+    )
+    frame = frame.astype({"from_topic": "Int64", "to_topic": "Int64"})
+    write_table(frame, out / "lineage.parquet", "lineage")
+    write_json({str(k): v for k, v in sorted(stable.items())}, out / "topic_ids.json")
+
+
+def history_metrics(history) -> dict:
+    """What adding each dump did: assigned to the model in force, or a refit (and why)."""
+    last = history.steps[-1] if history.steps else None
+    return {
+        "fitted_on_papers": len(history.reference),
+        "refits": history.refits,
+        "steps": [vars(s) for s in history.steps],
+        "last_dump": None
+        if last is None
+        else {
+            "dump": last.dump,
+            "refit": last.refit,
+        },
+    }
+
+
+def since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, fits) -> dict:
+    """The run without the latest dump, replayed for real: how many of the papers that were
+    already there keep their topic id, and how well the two partitions of them agree."""
+    from sklearn.metrics import adjusted_rand_score
+
+    t = cfg.topics
+    old = np.flatnonzero(np.asarray(first_seen) != order[-1]) if len(order) > 1 else []
+    if len(old) < 10:
+        return {"old_papers": len(old), "kept_topic_id": None, "ari": None}
+    sub = [first_seen[i] for i in old]
+    args = (t, cfg.seed, cfg.compare.min_similarity)
+    embs, texts_old = embeddings[old], [texts[i] for i in old]
+    # The memo of reference fits stays valid: without the last dump, the references are the
+    # same prefixes of the same dump order (same papers, same order, same size).
+    prev, stable, _ = plan(texts_old, embs, sub, order[:-1], *args, fits=fits)
+    fit = fit_topics(
+        texts_old, embs, t, cfg.seed, encoder, None, cfg.engine.chunk_size,
+        reference=prev.reference, batches=prev.batches,
+    )  # fmt: skip
+    before = np.array([stable[int(x)] for x in fit.topics])
+    return {
+        "old_papers": len(old),
+        "kept_topic_id": round(float(np.mean(before == topic[old])), 4),
+        "ari": round(float(adjusted_rand_score(before, topic[old])), 4),
+    }
 
 
 def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config) -> dict:

@@ -1,0 +1,189 @@
+"""Topics a researcher can follow: which papers the topic model is fitted on, dump by dump.
+
+Refitting BERTopic on every new dump redraws the map: old papers change topic, and a topic's
+trend line means something else each week. Instead the model is fitted on a *reference*: the
+papers of the first dumps (in dump-date order), and the papers each later dump brings are
+assigned to it with `transform`, one dump at a time, so earlier papers keep their topics. The
+reference moves forward (a refit) only when
+- the papers outside the reference reach `refit_growth` times the reference, or
+- more than `refit_outlier_share` of a new dump's papers fit no topic (before outlier
+  reduction): the literature moved somewhere the model has no topic for.
+The decision is replayed from the first dump on every run, so it depends on the inputs and
+the params only: the same dumps give the same reference, on any machine, in any order of runs.
+After a refit, topics are matched to the previous model's by centroid similarity and keep their
+ids (`pipeline.topic_align`); the lineage says which were born, died, split or merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Step:
+    """What happened when one dump arrived."""
+
+    dump: str
+    n_new: int
+    outlier_share: float | None  # of its new papers under the model in force; None: reference
+    refit: bool
+    reason: str
+
+
+@dataclass
+class History:
+    reference: np.ndarray  # rows the final model is fitted on
+    batches: list[np.ndarray]  # rows assigned after it, one array per later dump, in order
+    steps: list[Step] = field(default_factory=list)
+    references: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (dump, rows)
+
+    @property
+    def refits(self) -> list[str]:
+        return [s.dump for s in self.steps if s.refit]
+
+
+def first_dump_rows(first_dump: Sequence[str], order: Sequence[str]) -> list[np.ndarray]:
+    """Rows (papers) grouped by the dump that first listed them, in dump order."""
+    first = np.asarray(first_dump)
+    return [np.flatnonzero(first == d) for d in order]
+
+
+def replay(
+    order: Sequence[str],
+    groups: list[np.ndarray],
+    outlier_share: Callable[[np.ndarray, np.ndarray], float],
+    min_reference: int,
+    refit_growth: float,
+    refit_outlier_share: float,
+) -> History:
+    """Walk the dumps in order and decide the reference. `outlier_share(reference, rows)`:
+    the share of `rows` that a model fitted on `reference` leaves without a topic."""
+    steps, ref_end, refs = [], None, []
+    seen = 0
+    for k, (dump, rows) in enumerate(zip(order, groups, strict=True)):
+        seen += len(rows)
+        if ref_end is None:
+            done = seen >= min_reference or k == len(order) - 1
+            ref_end = k if done else None
+            if done:
+                refs.append((dump, np.concatenate(groups[: k + 1])))
+            reason = "reference" if done else "reference (still too few papers)"
+            steps.append(Step(dump, len(rows), None, done, reason))
+            continue
+        ref = np.concatenate(groups[: ref_end + 1])
+        outside = seen - len(ref)
+        share = outlier_share(ref, rows) if len(rows) else 0.0
+        if outside >= refit_growth * len(ref):
+            why = f"{outside} papers outside the reference >= {refit_growth:g} x {len(ref)}"
+        elif share > refit_outlier_share:
+            why = f"{share:.0%} of its new papers fit no topic > {refit_outlier_share:.0%}"
+        else:
+            steps.append(Step(dump, len(rows), round(share, 4), False, "assigned"))
+            continue
+        steps.append(Step(dump, len(rows), round(share, 4), True, why))
+        ref_end = k
+        refs.append((dump, np.concatenate(groups[: k + 1])))
+    ref_end = len(order) - 1 if ref_end is None else ref_end
+    reference = np.concatenate(groups[: ref_end + 1]) if groups else np.zeros(0, int)
+    return History(reference, list(groups[ref_end + 1 :]), steps, refs)
+
+
+def stable_ids(
+    references: list[tuple[str, np.ndarray]],
+    topics_of: Callable[[np.ndarray], np.ndarray],
+    embeddings: np.ndarray,
+    floor: float,
+) -> tuple[dict[int, int], list[dict]]:
+    """Model topic id -> stable id for the last reference's model, carried through every refit;
+    and the lineage: one link per topic pair at each refit. `topics_of(rows)`: the topics a
+    model fitted on `rows` gives those rows."""
+    canon, lineage, prev, used = {}, [], None, -1
+    for dump, rows in references:
+        rows = np.sort(rows)
+        topics = topics_of(rows)
+        if prev is None:
+            canon = {-1: -1, **{int(t): int(t) for t in np.unique(topics)}}
+        else:
+            canon, links = carried_ids(prev, (rows, topics), canon, embeddings, floor, used)
+            lineage += [{"dump": dump, **link} for link in links]
+        used = max([used, *canon.values()])
+        prev = (rows, topics)
+    return canon, lineage
+
+
+def carried_ids(old, new, old_canon: dict[int, int], embeddings, floor: float, used: int):
+    """Stable ids for the new model's topics, and the links between old and new topics.
+
+    `old`, `new`: (rows, model topics of those rows). Topics are matched by centroid cosine at
+    the models' own resolution (`topic_align.resolution_threshold`, at least `floor`); a new
+    topic's strongest link carries the old topic's stable id (each id once); the others get
+    ids never used before (above `used`). Links are reported in stable ids.
+    """
+    from pipeline import topic_align as ta
+
+    old_ids, old_c = ta.topic_centroids(embeddings[old[0]], old[1])
+    new_ids, new_c = ta.topic_centroids(embeddings[new[0]], new[1])
+    threshold = ta.resolution_threshold(old_c, new_c, floor)
+    links = ta.align_topics(old_ids, new_ids, ta.cosine_matrix(old_c, new_c), threshold)
+    mapping: dict[int, int] = {-1: -1}
+    taken: set[int] = set()
+    for link in sorted(links, key=lambda x: (-x["similarity"], str(x["from"]), str(x["to"]))):
+        a, b = link["from"], link["to"]
+        if a is None or b is None or b in mapping or a in taken:
+            continue
+        mapping[b] = old_canon[a]
+        taken.add(a)
+    for b in new_ids:
+        if b not in mapping:
+            used += 1
+            mapping[b] = used
+    for link in links:
+        link["from"] = None if link["from"] is None else old_canon[link["from"]]
+        link["to"] = None if link["to"] is None else mapping[link["to"]]
+    return mapping, links
+
+
+def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fits=None):
+    """Replay the dumps with real fits: the History, model id -> stable id, and the lineage.
+
+    Each reference is fitted once here (without the encoder: labels do not change topics);
+    `fit_topics` then refits the last one with the encoder for the outputs (same rows, same
+    seed: the same topics).
+    """
+    from pipeline.topic_model import fit_topics
+
+    fits = {} if fits is None else fits  # shared by calls that replay a prefix of `order`
+
+    def fitted(rows: np.ndarray):
+        rows = np.sort(rows)
+        if len(rows) not in fits:  # references are prefixes: the size names one
+            sub = [texts[i] for i in rows]
+            fits[len(rows)] = fit_topics(sub, embeddings[rows], cfg, seed)
+        return fits[len(rows)]
+
+    def noise_share(ref: np.ndarray, rows: np.ndarray) -> float:
+        # A paper fits no topic when its cosine to every topic centroid of the reference is
+        # below `topics.outliers.threshold`: what outlier reduction would leave unassigned.
+        # (HDBSCAN's approximate_predict alone calls nearly every new paper noise when the
+        # reference is small: 100% of a 41-paper page against a 107-paper reference.)
+        from pipeline import topic_align as ta
+
+        ref = np.sort(ref)
+        _, centroids = ta.topic_centroids(embeddings[ref], fitted(ref).topics)
+        if not len(centroids):
+            return 1.0
+        best = ta.cosine_matrix(embeddings[np.sort(rows)], centroids).max(axis=1)
+        return float(np.mean(best < cfg.outliers.threshold))
+
+    groups = first_dump_rows(first_seen, order)
+    h = cfg.history
+    history = replay(
+        order, groups, noise_share, h.min_reference, h.refit_growth, h.refit_outlier_share
+    )
+    canon, lineage = stable_ids(
+        history.references, lambda rows: fitted(rows).topics, embeddings, floor
+    )
+    return history, canon, lineage

@@ -1,0 +1,93 @@
+"""Topics a researcher can follow: the reference replay, stable ids, and a dump that arrives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from factories import papers_table
+from test_topic_model import planted_corpus
+
+from pipeline.config import Config, Embed, Paths
+from pipeline.io import read_json, read_table, write_table
+from pipeline.stages import embed, topics
+from pipeline.topic_history import replay, stable_ids
+
+
+def _groups(sizes):
+    out, start = [], 0
+    for n in sizes:
+        out.append(np.arange(start, start + n))
+        start += n
+    return [f"d{k}" for k in range(len(sizes))], out
+
+
+def test_the_reference_moves_only_when_the_corpus_doubles_or_the_model_misses():
+    order, groups = _groups([60, 50, 50, 50, 50, 50, 50])
+    calm = replay(order, groups, lambda ref, rows: 0.1, 100, 1.0, 0.5)
+    # 110 papers make the first reference; it moves when 110 more are outside it (d4), then
+    # when 260 are (never, with 60 + 6 x 50 = 360 papers in all).
+    assert calm.refits == ["d1", "d4"]
+    assert len(calm.reference) == 260 and [len(b) for b in calm.batches] == [50, 50]
+    # d3's papers fit no topic of the model in force: refit there; from its 210 papers the
+    # next growth refit would need 210 outside (only 150 come).
+    missed = replay(order, groups, lambda ref, rows: 0.6 if rows[0] == 160 else 0.1, 100, 1.0, 0.5)
+    assert missed.refits == ["d1", "d3"]
+    assert "fit no topic" in missed.steps[3].reason
+
+
+def test_stable_ids_carry_over_a_refit_and_new_topics_get_new_ids():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16)) * 3
+    emb = np.vstack([centres[k] + rng.normal(size=(40, 16)) for k in (0, 1, 2)])
+    old_rows = np.arange(80)  # topics 0 and 1 only
+    new_rows = np.arange(120)
+    fits = {
+        80: np.repeat([1, 0], 40),  # the first model numbers them the other way round
+        120: np.repeat([0, 2, 1], 40),  # the refit finds a third topic
+    }
+    canon, lineage = stable_ids(
+        [("d0", old_rows), ("d1", new_rows)], lambda rows: fits[len(rows)], emb, 0.5
+    )
+    # Topic of the first 40 papers: 1 in the first model -> keeps id 1 after the refit.
+    assert canon[0] == 1 and canon[2] == 0 and canon[1] == 2 and canon[-1] == -1
+    relations = sorted(x["relation"] for x in lineage)
+    assert relations == ["born", "continued", "continued"]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """The same project before and after a 40-paper dump arrives."""
+    texts, _, _ = planted_corpus(per_theme=40)
+    order = np.random.default_rng(1).permutation(len(texts))
+    papers = papers_table([texts[i] for i in order], titles=[f"T{i}" for i in order])
+    papers["first_seen"] = ["d1"] * 120 + ["d2"] * 40
+    results = []
+    for n in (120, 160):
+        root = tmp_path_factory.mktemp(f"run{n}")
+        cfg = Config(
+            paths=Paths(outputs=root / "outputs", cache=root / "cache"),
+            embed=Embed(encoder="wordllama"),
+        )
+        write_table(papers.iloc[:n], cfg.stage_dir("clean") / "papers.parquet", "papers")
+        embed.run(cfg, progress=False)
+        topics.run(cfg)
+        out = cfg.stage_dir("topics")
+        results.append(
+            (
+                read_table(out / "assignments.parquet", "assignments").set_index("paper_id"),
+                read_table(out / "coords.parquet", "coords").set_index("paper_id"),
+                read_json(out / "metrics.json")["history"],
+            )
+        )
+    return results
+
+
+def test_old_papers_keep_their_topics_and_places_when_a_dump_arrives(two_runs):
+    (a1, c1, h1), (a2, c2, h2) = two_runs
+    old = a1.index
+    assert h2["refits"] == ["d1"] and not h2["last_dump"]["refit"]
+    pd.testing.assert_series_equal(a1["topic"], a2.loc[old, "topic"])
+    pd.testing.assert_frame_equal(c1, c2.loc[old])
+    assert h2["last_dump"]["kept_topic_id"] == 1.0 and h2["last_dump"]["ari"] == 1.0
+    assert (a2["topic"] >= 0).mean() > 0.9  # the new papers found topics too
