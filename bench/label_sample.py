@@ -87,7 +87,7 @@ def choose(rows: list[dict], seed: int) -> list[dict]:
             draw(general, k, pool)
             continue
         pattern = re.compile(POOLS[pool], re.I)
-        hit = lambda r: bool(pattern.search(f"{r['title']} {r['abstract']}"))  # noqa: E731
+        hit = lambda r, p=pattern: bool(p.search(f"{r['title']} {r['abstract']}"))  # noqa: E731
         n_med = round(k * med_share)
         draw([r for r in medical if hit(r)], n_med, pool)
         draw([r for r in general if hit(r)], k - n_med, pool)
@@ -95,13 +95,42 @@ def choose(rows: list[dict], seed: int) -> list[dict]:
     return chosen
 
 
+# A top-up after the first 1,600 were labelled: anomaly detection had 114 positives (annotator
+# A) against the 150 asked for, so 150 more papers come from a stricter anomaly pool.
+TOP_UP = ("anomaly_strict", 150, 0.4,
+          r"anomaly (detection|segmentation|localization|localisation)|out-of-distribution "
+          r"detection|\bOOD detection|novelty detection|defect (detection|inspection)|"
+          r"open[- ]set (recognition|detection)")  # fmt: skip
+
+
+def top_up(rows: list[dict], taken: set[str], seed: int) -> list[dict]:
+    rng = random.Random(seed + 1)
+    pool, k, med_share, pattern = TOP_UP
+    pat = re.compile(pattern, re.I)
+    fresh = [
+        r
+        for r in rows
+        if r["arxiv_id"] not in taken and pat.search(r["title"] + " " + r["abstract"])
+    ]
+    med = [r for r in fresh if is_medical_imaging(r)]
+    gen = [r for r in fresh if not is_medical_imaging(r) and is_general(r)]
+    n_med = min(len(med), round(k * med_share))
+    out = rng.sample(med, n_med) + rng.sample(gen, k - n_med)
+    rng.shuffle(out)
+    return [{**r, "pool": pool} for r in out]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--top-up", action="store_true", help="only the anomaly top-up batch")
     args = parser.parse_args()
-    chosen = choose(read_corpus(args.corpus), args.seed)
+    rows = read_corpus(args.corpus)
+    chosen = choose(rows, args.seed)
+    if args.top_up:
+        chosen = top_up(rows, {r["arxiv_id"] for r in chosen}, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     keep = ("arxiv_id", "title", "abstract", "primary_category", "date", "pool")
     with args.out.open("w", encoding="utf-8") as fh:

@@ -182,7 +182,7 @@ class Compare(Section):
     match_threshold: float | Literal["auto"] = "auto"
     min_similarity: float = Field(0.5, ge=-1, le=1)
     # A snapshot with fewer papers gets no topic model of its own (and no drift).
-    min_drift_papers: int = Field(20, ge=5)
+    min_drift_papers: int = Field(200, ge=5)
 
 
 class Engine(Section):

@@ -133,6 +133,7 @@ def _write_inputs(tmp_path, rows) -> Config:
                 "snapshots": str(tmp_path / "snapshots.yaml"),
                 "themes": str(tmp_path / "themes.yaml"),
             },
+            "compare": {"min_drift_papers": 20},  # the synthetic snapshots are small
             "topics": {
                 "umap": {"n_neighbors": 10, "n_components": 5, "min_dist": 0.0},
                 "hdbscan": {"min_cluster_size": 8},
