@@ -6,6 +6,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -61,8 +62,12 @@ def _run_stage(name: str, params: Path, verbose: bool, **kwargs) -> None:
         cfg: Config = load_config(params)
         # numba reads this when first imported (by UMAP): cache compiled code across runs.
         os.environ.setdefault("NUMBA_CACHE_DIR", str(cfg.paths.cache.resolve() / "numba"))
+        t0 = time.perf_counter()
         module = importlib.import_module(f"pipeline.stages.{name}")
         module.run(cfg, **kwargs)
+        logging.getLogger("pipeline").info(
+            "stage %s done in %.1f s", name, time.perf_counter() - t0
+        )
     except PipelineError as e:
         typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
         raise typer.Exit(e.exit_code) from e
