@@ -113,14 +113,20 @@ def ingest(
 def compare(
     snapshot_from: Annotated[str | None, typer.Argument(help="earlier snapshot id")] = None,
     snapshot_to: Annotated[str | None, typer.Argument(help="later snapshot id")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="folder for an ad-hoc comparison of two snapshots")
+    ] = Path("comparisons"),
     params: ParamsOpt = DEFAULT_PARAMS,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Compare snapshots: each consecutive pair in a series, or the two given."""
+    """Compare snapshots: each consecutive pair in a series (the DVC stage, outputs/compare/),
+    or the two given (an ad-hoc look, written to --out and printed; outputs/ is untouched)."""
     if (snapshot_from is None) != (snapshot_to is None):
         raise typer.BadParameter("give both snapshots, or neither")
-    pair = (snapshot_from, snapshot_to) if snapshot_from else None
-    _run_stage("compare", params, verbose, pair=pair)
+    if snapshot_from:
+        _run_stage("compare", params, verbose, pair=(snapshot_from, snapshot_to), out=out)
+    else:
+        _run_stage("compare", params, verbose)
 
 
 def main() -> None:

@@ -29,9 +29,10 @@ from pipeline.themes import definitions
 log = logging.getLogger(__name__)
 
 
-def run(cfg: Config, pair: tuple[str, str] | None = None) -> list[Path]:
-    """Compare every consecutive pair of each series, or only `pair`; returns files written."""
-    out_dir = cfg.stage_dir("compare")
+def run(cfg: Config, pair: tuple[str, str] | None = None, out: Path | None = None) -> list[Path]:
+    """Compare every consecutive pair of each series (the stage: rewrites outputs/compare/), or
+    only `pair` (an ad-hoc look: written to `out`, never into the stage's outputs, so what DVC
+    tracks never depends on the history of manual runs). Returns the files written."""
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
     members = snapshot_members(papers)
     dumps_path = cfg.stage_dir("ingest") / "dumps.json"
@@ -39,37 +40,34 @@ def run(cfg: Config, pair: tuple[str, str] | None = None) -> list[Path]:
     pinned = sc.load_snapshots_yaml(cfg.paths.snapshots)
     catalog = sc.build_catalog(dumps, pinned, {k: len(v) for k, v in members.items()})
     series = sc.series_of(catalog)
+    inputs = _Inputs(cfg, papers)
+    drift = _DriftFitter(cfg, inputs)
     if pair is not None:
         unknown = [s for s in pair if s not in catalog]
         if unknown:
             raise PipelineError(
                 f"unknown snapshot(s) {unknown}: choose from {sorted(catalog)} (dump file stems)"
             )
-        pairs = [tuple(pair)]
-    else:
-        pairs = sc.consecutive_pairs(series)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)  # the stage rewrites its folder completely
+        a, b = pair
+        result, _ = compare_pair(cfg, catalog, members, inputs, drift, a, b)
+        for line in result["summary"]:
+            log.info("%s", line)
+        return [write_json(result, (out or Path("comparisons")) / f"{a}__{b}.json")]
 
-    inputs = _Inputs(cfg, papers)
-    drift = _DriftFitter(cfg, inputs)
-    written = []
-    old_map = _read_topic_map(out_dir) if pair is not None else None
-    map_rows: dict[str, pd.DataFrame] = {}
+    out_dir = cfg.stage_dir("compare")
+    shutil.rmtree(out_dir, ignore_errors=True)  # the stage rewrites its folder completely
+    written, map_rows = [], {}
+    pairs = sc.consecutive_pairs(series)
     for a, b in pairs:
         log.info("comparing %s -> %s", a, b)
         result, links = compare_pair(cfg, catalog, members, inputs, drift, a, b)
         written.append(write_json(result, out_dir / f"{a}__{b}.json"))
-        map_rows.update(_map_update(old_map, map_rows, drift, a, b, links))
-    topic_map = _merge_topic_map(old_map, map_rows)
+        map_rows.update(_map_update(map_rows, drift, a, b, links))
+    topic_map = _merge_topic_map(map_rows)
     written.append(write_table(topic_map, out_dir / "topic_map.parquet", "topic_map"))
-    if pair is None:
-        written += write_series(cfg, out_dir, series, catalog, members, inputs)
-    index = {
-        "series": series,
-        "pairs": sorted(p.stem for p in out_dir.glob("*__*.json")),
-        "snapshots": catalog,
-    }
+    written += write_series(cfg, out_dir, series, catalog, members, inputs)
+    index = {"series": series, "pairs": [f"{a}__{b}" for a, b in sorted(pairs)],
+             "snapshots": catalog}  # fmt: skip
     written.append(write_json(index, out_dir / "index.json"))
     log.info("wrote %d comparison(s) to %s", len(pairs), out_dir)
     return written
@@ -285,18 +283,13 @@ def fit_local_topics(
     return np.asarray(topics, dtype=int), topic_labels(model, cfg.topics.label_words)
 
 
-def _read_topic_map(out_dir: Path) -> pd.DataFrame | None:
-    path = out_dir / "topic_map.parquet"
-    return read_table(path, "topic_map") if path.exists() else None
-
-
-def _map_update(old_map, new_rows, drift: _DriftFitter, a: str, b: str, links) -> dict:
+def _map_update(new_rows, drift: _DriftFitter, a: str, b: str, links) -> dict:
     """Rows for the snapshots of one pair that no earlier row describes yet."""
     fa, fb = drift.fits.get(a), drift.fits.get(b)
     if fa is None or fb is None:
         return {}
     known = {}
-    for frame in [old_map, *new_rows.values()]:
+    for frame in new_rows.values():
         if frame is not None:
             for s, t, sid in frame[["snapshot", "local_topic", "stable_id"]].values:
                 known.setdefault(s, {})[int(t)] = sid
@@ -322,8 +315,8 @@ def _map_frame(sid: str, fit: dict, ids: dict[int, tuple[str, str]]) -> pd.DataF
     )
 
 
-def _merge_topic_map(old_map, new_rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in [old_map, *new_rows.values()] if f is not None and len(f)]
+def _merge_topic_map(new_rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in new_rows.values() if f is not None and len(f)]
     if not frames:
         return _map_frame("", {"ids": [], "global": {}}, {})
     out = pd.concat(frames, ignore_index=True)
