@@ -307,6 +307,18 @@ class TfidfEncoder(Encoder):
         return out
 
 
+def check_matches(encoder: Encoder, embeddings: np.ndarray) -> None:
+    """The embed stage's vectors must come from this encoder (same width), or a later stage
+    would compare vectors of two different spaces."""
+    from pipeline.errors import StageInputError
+
+    if encoder.dim != embeddings.shape[1]:
+        raise StageInputError(
+            f"embeddings have {embeddings.shape[1]} dimensions but encoder {encoder.name} gives "
+            f"{encoder.dim}: run `papertrends embed` again"
+        )
+
+
 def load_encoder(embed_cfg: Embed, seed: int = 42) -> Encoder:
     """The encoder that `embed.encoder` names, configured from the `embed` params."""
     if embed_cfg.encoder == "minilm":

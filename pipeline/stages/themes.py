@@ -38,7 +38,7 @@ EVAL_VERSION = "2"  # bump when the evaluation code changes what it reports
 
 def run(cfg: Config) -> dict:
     from pipeline.embed_cache import EmbeddingCache
-    from pipeline.encoders import load_encoder
+    from pipeline.encoders import check_matches, load_encoder
     from pipeline.stages.embed import embed_texts
 
     t = cfg.themes
@@ -51,11 +51,7 @@ def run(cfg: Config) -> dict:
     labels = read_label_sets({n: cfg.paths.labels / f for n, f in t.label_sets.items()}, themes)
     texts = papers["text"].tolist()
     encoder = load_encoder(cfg.embed, cfg.seed).fit(texts)
-    if encoder.dim != emb.shape[1]:
-        raise StageInputError(
-            f"embeddings have {emb.shape[1]} dimensions but encoder {encoder.name} gives "
-            f"{encoder.dim}: run `papertrends embed` again"
-        )
+    check_matches(encoder, emb)
     cache = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
     label_emb, _ = embed_texts(labels["text"].tolist(), encoder, cache, cfg=cfg)
     prompts = {th.name: encoder.encode(th.prompts) for th in themes}

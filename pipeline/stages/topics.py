@@ -17,7 +17,6 @@ from pipeline import topic_metrics as tm
 from pipeline.baselines import fit_baseline
 from pipeline.config import Config, Topics
 from pipeline.engine import open_engine
-from pipeline.errors import StageInputError
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
 from pipeline.snapshot_catalog import dump_order
 from pipeline.topic_history import plan
@@ -37,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 def run(cfg: Config) -> dict:
-    from pipeline.encoders import load_encoder
+    from pipeline.encoders import check_matches, load_encoder
 
     t = cfg.topics
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
@@ -48,11 +47,8 @@ def run(cfg: Config) -> dict:
     papers = papers[["paper_id", "date"]]  # one copy of the corpus text (`texts`) is enough
     # The encoder embeds label candidates; the tfidf one must first see the corpus.
     encoder = None if t.representation == "none" else load_encoder(cfg.embed, cfg.seed).fit(texts)
-    if encoder is not None and encoder.dim != embeddings.shape[1]:
-        raise StageInputError(
-            f"embeddings have {embeddings.shape[1]} dimensions but encoder {encoder.name} gives "
-            f"{encoder.dim}: run `papertrends embed` again"
-        )
+    if encoder is not None:
+        check_matches(encoder, embeddings)
 
     chunk = cfg.engine.chunk_size
     order, fits = papers_dump_order(cfg, first_seen), {}
