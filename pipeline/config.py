@@ -153,7 +153,7 @@ class Themes(Section):
 
 class Trends(Section):
     freq: Literal["M", "Q", "Y"] = "M"
-    # The trend tests need at least 4 usable periods (trend_stats.MIN_TEST_POINTS).
+    # The trend tests need at least 4 usable periods (pipeline.stats.periods.MIN_TEST_POINTS).
     recent_periods: int = Field(12, ge=4)
     min_period_papers: int = Field(5, ge=1)
     top_topics: int = Field(8, gt=0)

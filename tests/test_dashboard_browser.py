@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from synthetic_outputs import XSS_TITLES, build
 
-from pipeline.browser import FLAGS
+from pipeline.report.browser import FLAGS
 from pipeline.stages import dashboard, trends
 
 CHROMIUM = "/usr/bin/chromium"
@@ -176,7 +176,7 @@ def test_placeholder_without_compare(browser, tmp_path):
 
 
 def test_screenshot_helper_writes_a_png(tmp_path):
-    from pipeline.browser import screenshot
+    from pipeline.report.browser import screenshot
 
     html = tmp_path / "page.html"
     html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
@@ -187,7 +187,7 @@ def test_screenshot_helper_writes_a_png(tmp_path):
 def test_screenshot_falls_back_to_chromium_cli(tmp_path, monkeypatch):
     from playwright.sync_api import Error
 
-    from pipeline import browser as b
+    from pipeline.report import browser as b
 
     def broken(*args):
         raise Error("no page for you")

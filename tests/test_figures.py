@@ -1,4 +1,4 @@
-"""The pure figure functions in pipeline.figures."""
+"""The pure figure functions in pipeline.report.figures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from pipeline import figures
+from pipeline.report import figures
 
 EVIL = '<img src=x onerror="alert(1)"> & </script><script>alert(2)</script>'
 

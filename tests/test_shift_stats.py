@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.shift_stats import (
+from pipeline.stats.shifts import (
     bh_adjust,
     describe_shift,
     fisher_p,

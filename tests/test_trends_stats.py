@@ -1,4 +1,4 @@
-"""Period series and trend tests in pipeline.trend_stats."""
+"""Period series and trend tests in pipeline.stats.periods."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import trend_stats as ts
+from pipeline.report import naming
+from pipeline.stats import periods as ts
 
 
 def _papers(dates: dict[str, str | None]) -> pd.DataFrame:
@@ -139,6 +140,10 @@ def test_theme_labels_from_yaml_then_table(tmp_path):
 
 def test_topic_labels_carry_the_id_once():
     info = pd.DataFrame({"topic": [3, -1, 0], "label": ["3_cat_dog", "-1_x", "custom name"]})
-    assert ts.topic_label_map(info) == {"-1": "outliers", "0": "0: custom name", "3": "3: cat_dog"}
+    assert naming.topic_label_map(info) == {
+        "-1": "outliers",
+        "0": "0: custom name",
+        "3": "3: cat_dog",
+    }
     sized = info.assign(size=[5, 50, 9])
-    assert ts.top_topics(sized, 5) == ["0", "3"]
+    assert naming.top_topics(sized, 5) == ["0", "3"]

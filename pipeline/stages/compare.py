@@ -1,7 +1,7 @@
 """Stage `compare`: what changed between two snapshots (dumps) of the literature.
 
 For each pair: papers added / removed / kept; theme and (global) topic shares with an honest
-uncertainty (pipeline.shift_stats); and topic drift: topics fitted on each snapshot alone,
+uncertainty (pipeline.stats.shifts); and topic drift: topics fitted on each snapshot alone,
 aligned by topic-embedding similarity (pipeline.topic_align). Writes
 `outputs/compare/<from>__<to>.json`, `topic_map.parquet` and `index.json`.
 """
@@ -22,8 +22,8 @@ from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
 from pipeline.report import digest
-from pipeline.shift_stats import share_shifts, shift_status, summary_lines
 from pipeline.stats.series import series_report
+from pipeline.stats.shifts import share_shifts, shift_status, summary_lines
 from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)

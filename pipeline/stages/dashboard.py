@@ -16,14 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import figures, trend_stats
 from pipeline.config import Config
 from pipeline.io import read_json, read_table
+from pipeline.report import figures, naming
+from pipeline.stats import periods
 from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "dashboard_template.html"
+TEMPLATE = Path(__file__).resolve().parent.parent / "report" / "dashboard_template.html"
 # JSON is valid JavaScript only with these escaped; "<" also stops "</script>" and "<!--".
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -48,7 +49,7 @@ def run(cfg: Config) -> Path:
         for name in ("theme", "topic")
     }
     theme_labels = definitions.theme_labels(cfg.paths.themes, themes)
-    topic_labels = trend_stats.topic_label_map(info)
+    topic_labels = naming.topic_label_map(info)
     frame = paper_frame(papers, assignments, themes, coords, topic_labels, summary["freq"])
     dumps = sorted({x for ds in papers["dumps"] for x in ds})
 
@@ -56,7 +57,7 @@ def run(cfg: Config) -> Path:
         kind: figures.paper_lists(members, d.hover_papers)
         for kind, members in _members(frame).items()
     }
-    top = {k: topic_labels[k] for k in trend_stats.top_topics(info, d.top_topics)}
+    top = {k: topic_labels[k] for k in naming.top_topics(info, d.top_topics)}
     slopes = pd.DataFrame(
         [{"label": s["label"], **s} for s in summary["topics"].values()],
         columns=["label", "slope", "slope_low", "slope_high", "q_value"],
@@ -101,7 +102,7 @@ def run(cfg: Config) -> Path:
     html_path.write_text(render(payload), encoding="utf-8")
     log.info("dashboard: %d papers; wrote %s", len(frame), html_path)
     if d.screenshot:
-        from pipeline.browser import screenshot
+        from pipeline.report.browser import screenshot
 
         screenshot(html_path, out / "screenshot.png")
     return html_path
@@ -122,7 +123,7 @@ def paper_frame(papers, assignments, themes, coords, topic_labels, freq) -> pd.D
     ]
     f["dumps"] = [sorted(x) for x in f["dumps"]]
     f["date"] = f["date"].astype(object).where(f["date"].notna(), None)
-    f["period"] = trend_stats.to_period(f["date"], freq)
+    f["period"] = periods.to_period(f["date"], freq)
     return f.sort_values(
         ["date", "title", "paper_id"], ascending=[False, True, True], na_position="last"
     ).reset_index(drop=True)

@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import trend_stats
 from pipeline.config import Config
 from pipeline.errors import StageInputError
 from pipeline.io import read_json, read_table, write_json
+from pipeline.report import naming
+from pipeline.stats import periods
 from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
     )
     now, now_source = reference_date(cfg.stage_dir("ingest") / "dumps.json", papers)
     theme_labels = definitions.theme_labels(cfg.paths.themes, themes)
-    topic_labels = trend_stats.topic_label_map(info)
+    topic_labels = naming.topic_label_map(info)
 
     theme_members = themes[["paper_id", "themes"]].explode("themes").dropna()
     theme_members = theme_members.rename(columns={"themes": "key"})
@@ -48,27 +49,27 @@ def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)  # rewritten completely: no stale plot survives
     out.mkdir(parents=True)
     args = {"freq": t.freq, "now": now, "min_period_papers": t.min_period_papers}
-    theme_series = trend_stats.period_series(papers, theme_members, list(theme_labels), **args)
-    topic_series = trend_stats.period_series(papers, topic_members, list(topic_labels), **args)
+    theme_series = periods.period_series(papers, theme_members, list(theme_labels), **args)
+    topic_series = periods.period_series(papers, topic_members, list(topic_labels), **args)
     theme_series.to_csv(out / "theme_series.csv", index=False, lineterminator="\n")
     topic_series.to_csv(out / "topic_series.csv", index=False, lineterminator="\n")
 
     # Periods come from either table; with no theme configured the theme grid is empty.
     base = theme_series if not theme_series.empty else topic_series
-    window = trend_stats.recent_window(base, t.recent_periods)
-    theme_stats = trend_stats.window_stats(theme_series, window, t.alpha)
-    topic_stats = trend_stats.window_stats(topic_series, window, t.alpha)
+    window = periods.recent_window(base, t.recent_periods)
+    theme_stats = periods.window_stats(theme_series, window, t.alpha)
+    topic_stats = periods.window_stats(topic_series, window, t.alpha)
     # Outliers are not a topic: test them (a rising outlier share says the model is ageing)
     # but keep them out of the family corrected together and out of the rising list.
     outlier_stats = topic_stats.pop("-1", None)
-    trend_stats.adjust_p(theme_stats, t.adjust)
-    trend_stats.adjust_p(topic_stats, t.adjust)
+    periods.adjust_p(theme_stats, t.adjust)
+    periods.adjust_p(topic_stats, t.adjust)
     for key, s in theme_stats.items():
         s["label"] = theme_labels[key]
     for key, s in topic_stats.items():
         s["label"] = topic_labels[key]
 
-    undated = int(trend_stats.to_period(papers["date"], t.freq).isna().sum())
+    undated = int(periods.to_period(papers["date"], t.freq).isna().sum())
     summary = {
         "freq": t.freq,
         "now": now,
@@ -85,8 +86,8 @@ def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
         "themes": theme_stats,
         "topics": topic_stats,
         "outliers": outlier_stats,
-        "rising_themes": trend_stats.rising(theme_stats, t.alpha, theme_labels),
-        "rising_topics": trend_stats.rising(topic_stats, t.alpha, topic_labels),
+        "rising_themes": periods.rising(theme_stats, t.alpha, theme_labels),
+        "rising_topics": periods.rising(topic_stats, t.alpha, topic_labels),
     }
     write_json(summary, out / "summary.json")
     if undated:
@@ -107,9 +108,9 @@ def render_plots(cfg, theme_series, topic_series, summary, theme_labels, topic_l
     """PNG charts for `dvc plots show`, from the same figure functions as the dashboard."""
     import plotly.io as pio
 
-    from pipeline import figures
+    from pipeline.report import figures
 
-    top = trend_stats.top_topics(info, cfg.trends.top_topics)
+    top = naming.top_topics(info, cfg.trends.top_topics)
     top_labels = {k: topic_labels[k] for k in top}
     stats = [
         {"label": s["label"], **{k: s[k] for k in ("slope", "slope_low", "slope_high", "q_value")}}

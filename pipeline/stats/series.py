@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from pipeline.shift_stats import bh_adjust
+from pipeline.stats.shifts import bh_adjust
 
 POWER = 0.8
 
@@ -148,9 +148,9 @@ def series_report(order, members, keysets: dict, alpha: float) -> dict:
 
 
 def pairwise(order, listed, keys_of, labels, alpha: float) -> dict:
-    """First vs latest and latest vs previous (Fisher, pipeline.shift_stats), and the keys no
+    """First vs latest and latest vs previous (Fisher, pipeline.stats.shifts), and the keys no
     earlier snapshot of the series carried that the latest carries at least twice."""
-    from pipeline.shift_stats import share_shifts
+    from pipeline.stats.shifts import share_shifts
 
     counts = {s: Counter(k for p in listed[s] for k in keys_of(p)) for s in order}
     n = {s: len(listed[s]) for s in order}

@@ -173,20 +173,6 @@ def rising(stats: dict[str, dict], alpha: float, labels: dict[str, str]) -> list
     return sorted(out, key=lambda r: (-r["slope"], r["key"]))
 
 
-def topic_label_map(info: pd.DataFrame) -> dict[str, str]:
-    """Topic id -> "3: label", without BERTopic's own "3_" prefix; -1 -> "outliers"."""
-    rows = info.sort_values("topic")
-    return {
-        str(t): "outliers" if t == -1 else f"{t}: {str(lbl).removeprefix(f'{t}_')}"
-        for t, lbl in zip(rows["topic"], rows["label"], strict=True)
-    }
-
-
-def top_topics(info: pd.DataFrame, n: int) -> list[str]:
-    rows = info[info["topic"] != -1].sort_values(["size", "topic"], ascending=[False, True])
-    return [str(t) for t in rows["topic"].head(n)]
-
-
 def _half(g: pd.DataFrame) -> dict[str, Any]:
     count, total = int(g["count"].fillna(0).sum()), int(g["total"].fillna(0).sum())
     return {"count": count, "total": total, "share": _r(count / total) if total else None}

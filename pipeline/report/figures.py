@@ -242,7 +242,7 @@ def rising_figure(stats: pd.DataFrame, title: str, alpha: float) -> go.Figure:
     import plotly.graph_objects as go
 
     s = stats.dropna(subset=["slope"]).sort_values(["slope", "label"])
-    # The same rule as trend_stats.rising: q below alpha and an interval that excludes zero.
+    # The same rule as stats.periods.rising: q below alpha and an interval that excludes zero.
     sig = [q is not None and not pd.isna(q) and q < alpha for q in s["q_value"]]
     bar = [
         "#2ca02c" if g and lo > 0 else "#d62728" if g and hi < 0 else "#9fb7cc"
