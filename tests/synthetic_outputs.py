@@ -112,11 +112,11 @@ def build(
         for ts, t in zip(themes, titles, strict=True)
     ]
     write_table(pt, out / "themes/paper_themes.parquet", "paper_themes")
-    dumps_json = [
-        {"dump": "d1.txt", "date": "2025-03-01"},
-        {"dump": "d2.txt", "date": "2025-06-20"},
-    ]
-    write_json(dumps_json, out / "ingest/dumps.json")
+    dumps_json = {
+        name: {"snapshot": name[:2], "date": day, "source": "s", "layout": "daily_papers"}
+        for name, day in (("d1.txt", "2025-03-01"), ("d2.txt", "2025-06-20"))
+    }
+    write_json({"dumps": dumps_json, "totals": {}}, out / "ingest/dumps.json")
     (root / "configs").mkdir(parents=True, exist_ok=True)
     (root / "configs/themes.yaml").write_text(yaml.safe_dump({"themes": THEMES}), "utf-8")
     if compare:

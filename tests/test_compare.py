@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from pipeline.config import Config
-from pipeline.io import read_table, write_embeddings, write_table
+from pipeline.io import read_table, write_embeddings, write_json, write_table
 from pipeline.stages import compare
 
 DIM = 32
@@ -124,6 +124,12 @@ def _write_inputs(tmp_path, rows) -> Config:
     }
     snaps["lone.txt"] = {"source": "someone else", "date": "2025-01-01"}
     (tmp_path / "snapshots.yaml").write_text(yaml.safe_dump({"snapshots": snaps}))
+    # What ingest writes for these dumps (the pins applied): compare reads only this.
+    dumps = {
+        name: {**spec, "snapshot": name.removesuffix(".txt"), "layout": "daily_papers"}
+        for name, spec in snaps.items()
+    }
+    write_json({"dumps": dumps, "totals": {}}, out / "ingest" / "dumps.json")
     themes_yaml = {"themes": [{"name": "newtheme", "label": "A new theme", "description": "x"}]}
     (tmp_path / "themes.yaml").write_text(yaml.safe_dump(themes_yaml))
     return Config.model_validate(
@@ -274,5 +280,6 @@ def test_series_trends_and_digest_are_written(result):
     assert rows["newtheme"]["counts"] == [0, 30, 30, 30, 30]
     digest = (out / "digest.md").read_text()
     assert digest.startswith("# Since your last dump")
-    assert "## synthetic search" in digest and "## someone else" not in digest
+    # The series whose latest dump is the most recent comes first.
+    assert digest.index("## synthetic search") < digest.index("## someone else")
     assert "Latest dump `s4`" in digest and "0 new to this series" in digest

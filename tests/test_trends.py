@@ -73,20 +73,29 @@ def test_same_inputs_same_png_bytes(done, tmp_path):
         assert p.read_bytes() == (tmp_path / "outputs/trends/plots" / p.name).read_bytes(), p.name
 
 
-def test_reference_date_from_dumps_json_shapes(tmp_path):
+def test_reference_date_is_the_latest_dump_date(tmp_path):
     papers = pd.DataFrame({"paper_id": ["a"], "date": ["2020-01-01"]})
     path = tmp_path / "dumps.json"
-    path.write_text(json.dumps({"x.txt": {"dump_date": "2024-02-01"}, "y.txt": {"date": None}}))
+
+    def dumps(*dates):
+        entries = {
+            f"{k}.txt": {"snapshot": str(k), "date": d, "source": "s", "layout": "x"}
+            for k, d in enumerate(dates)
+        }
+        path.write_text(json.dumps({"dumps": entries, "totals": {}}))
+
+    dumps("2024-02-01", None, "2023-05-06")
     assert trends.reference_date(path, papers)[0] == "2024-02-01"
-    path.write_text(json.dumps({"dumps": [{"date": {"date": "2023-05-06"}}]}))
-    assert trends.reference_date(path, papers)[0] == "2023-05-06"
-    path.write_text("[]")
+    dumps(None)
     assert trends.reference_date(path, papers) == (
         "2020-01-01",
         "latest paper date (no dump date found)",
     )
     with pytest.raises(StageInputError, match="no paper has a date"):
         trends.reference_date(path, pd.DataFrame({"paper_id": ["a"], "date": [None]}))
+    path.write_text("[]")  # not what ingest writes: said so, not guessed around
+    with pytest.raises(StageInputError, match="not a dumps.json written by ingest"):
+        trends.reference_date(path, papers)
 
 
 def test_missing_upstream_says_which_stage_to_run(tmp_path):

@@ -25,8 +25,8 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.dedupe import nearest_partner, similar_pairs
-from pipeline.io import read_json, read_rows, write_json, write_table
-from pipeline.snapshot_catalog import snapshot_order
+from pipeline.io import read_rows, write_json, write_table
+from pipeline.snapshot_catalog import read_dumps, snapshot_order
 from pipeline.textclean import clean, key_id, model_text, paper_id, title_key
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,7 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
 def run(cfg: Config) -> dict[str, Any]:
     in_dir, out = cfg.stage_dir("ingest"), cfg.stage_dir("clean")
     records = read_rows(in_dir / "records.parquet", "records", producer="ingest")
-    dumps = read_json(in_dir / "dumps.json")["dumps"]
-    order = snapshot_order(dumps)
+    order = snapshot_order(read_dumps(in_dir / "dumps.json"))
     vocab = build_vocab(f"{r['title']} {r['abstract']}" for r in records)
 
     groups: dict[str, list[dict]] = {}

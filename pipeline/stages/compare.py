@@ -20,7 +20,7 @@ from pipeline import snapshot_catalog as sc
 from pipeline import topic_align as ta
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
+from pipeline.io import read_embeddings, read_table, write_json, write_table
 from pipeline.report import digest
 from pipeline.stats.series import series_report
 from pipeline.stats.shifts import share_shifts, shift_status, summary_lines
@@ -34,11 +34,9 @@ def run(cfg: Config, pair: tuple[str, str] | None = None, out: Path | None = Non
     only `pair` (an ad-hoc look: written to `out`, never into the stage's outputs, so what DVC
     tracks never depends on the history of manual runs). Returns the files written."""
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
-    members = snapshot_members(papers)
-    dumps_path = cfg.stage_dir("ingest") / "dumps.json"
-    dumps = read_json(dumps_path) if dumps_path.exists() else {}
-    pinned = sc.load_snapshots_yaml(cfg.paths.snapshots)
-    catalog = sc.build_catalog(dumps, pinned, {k: len(v) for k, v in members.items()})
+    dumps = sc.read_dumps(cfg.stage_dir("ingest") / "dumps.json")
+    members = snapshot_members(papers, dumps)
+    catalog = sc.build_catalog(dumps, {k: len(v) for k, v in members.items()})
     series = sc.series_of(catalog)
     inputs = _Inputs(cfg, papers)
     drift = _DriftFitter(cfg, inputs)
@@ -116,12 +114,12 @@ SERIES_HOW = (
 )
 
 
-def snapshot_members(papers: pd.DataFrame) -> dict[str, set[str]]:
+def snapshot_members(papers: pd.DataFrame, dumps: dict[str, sc.Dump]) -> dict[str, set[str]]:
     """Snapshot id -> ids of the papers it contains."""
     out: dict[str, set[str]] = {}
-    for pid, dumps in zip(papers["paper_id"], papers["dumps"], strict=True):
-        for d in list(dumps):
-            out.setdefault(sc.snapshot_id(d), set()).add(pid)
+    for pid, names in zip(papers["paper_id"], papers["dumps"], strict=True):
+        for name in list(names):
+            out.setdefault(dumps[name].snapshot, set()).add(pid)
     return out
 
 

@@ -18,7 +18,7 @@ from pipeline.baselines import fit_baseline
 from pipeline.config import Config, Topics
 from pipeline.engine import open_engine
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
-from pipeline.snapshot_catalog import dump_order
+from pipeline.snapshot_catalog import dump_order, read_dumps
 from pipeline.topic_history import plan
 from pipeline.topic_model import (
     TopicFit,
@@ -140,7 +140,7 @@ def papers_dump_order(cfg: Config, first_seen: list[str]) -> list[str]:
     """Snapshot ids in dump-date order (ingest's dumps.json); dumps it does not date, or a
     corpus without it (a papers table made by hand), follow in id order."""
     path = cfg.stage_dir("ingest") / "dumps.json"
-    order = dump_order(read_json(path)["dumps"]) if path.exists() else []
+    order = dump_order(read_dumps(path)) if path.exists() else []
     present = set(first_seen)
     return [d for d in order if d in present] + sorted(present - set(order))
 

@@ -15,8 +15,9 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.errors import StageInputError
-from pipeline.io import read_json, read_table, write_json
+from pipeline.io import read_table, write_json
 from pipeline.report import naming
+from pipeline.snapshot_catalog import latest_date, read_dumps
 from pipeline.stats import periods
 from pipeline.themes import definitions
 
@@ -144,11 +145,9 @@ def render_plots(cfg, theme_series, topic_series, summary, theme_labels, topic_l
 
 def reference_date(dumps_json: Path, papers: pd.DataFrame) -> tuple[str, str]:
     """The latest dump date (what "now" means for partial periods), and where it came from."""
-    dates = []
-    if Path(dumps_json).exists():
-        dates = sorted(_dump_dates(read_json(dumps_json)))
-    if dates:
-        return dates[-1], f"latest dump date in ingest/{Path(dumps_json).name}"
+    latest = latest_date(read_dumps(dumps_json)) if Path(dumps_json).exists() else None
+    if latest:
+        return latest, f"latest dump date in ingest/{Path(dumps_json).name}"
     dated = pd.to_datetime(papers["date"], errors="coerce", format="ISO8601").dropna()
     if dated.empty:
         raise StageInputError(
@@ -156,25 +155,6 @@ def reference_date(dumps_json: Path, papers: pd.DataFrame) -> tuple[str, str]:
         )
     log.warning("%s gives no dump date: treating the latest paper date as now", dumps_json)
     return dated.max().date().isoformat(), "latest paper date (no dump date found)"
-
-
-def _dump_dates(obj: Any) -> list[str]:
-    """Dump dates from dumps.json, whether it holds a list of dumps or a mapping of them."""
-    if isinstance(obj, dict) and isinstance(obj.get("dumps"), list | dict):
-        obj = obj["dumps"]
-    items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, list) else []
-    out = []
-    for d in items:
-        if not isinstance(d, dict):
-            continue
-        for k in ("dump_date", "date", "inferred_date", "snapshot_date"):
-            value = d.get(k)
-            if isinstance(value, dict):
-                value = value.get("date") or value.get("value")
-            if isinstance(value, str) and not pd.isna(pd.to_datetime(value, errors="coerce")):
-                out.append(pd.to_datetime(value).date().isoformat())
-                break
-    return out
 
 
 def _period_summary(series: pd.DataFrame) -> dict[str, Any]:
