@@ -82,7 +82,12 @@ def test_every_stage_writes_its_outputs(project: Path):
     themes = pd.read_parquet(out / "themes" / "paper_themes.parquet")
     assert len(themes) == 220
     theme_metrics = json.loads((out / "themes" / "metrics.json").read_text())
-    assert theme_metrics["macro_f1"] >= 0.8
+    splits = [k for k in theme_metrics if "->" in k or k == "union_nested_cv"]
+    assert "union_nested_cv" in splits
+    for split in splits:  # measured on papers the scorer never learned from
+        assert theme_metrics[split]["macro_f1"] >= 0.7, split
+    # Every seed paper carries a human label: the table shows it, with out-of-fold scores.
+    assert themes["label_set"].eq("seeds").all()
 
     series = pd.read_csv(out / "trends" / "theme_series.csv")
     assert {"period", "key", "count", "share", "partial", "small"} <= set(series.columns)
@@ -103,22 +108,24 @@ def test_second_repro_does_nothing(project: Path):
     assert "Data and pipelines are up to date" in log
 
 
-def test_new_dump_reembeds_only_new_papers(project: Path):
+def test_new_dump_reembeds_only_new_papers_and_keeps_old_topics(project: Path):
     papers = pd.read_parquet(project / "outputs" / "clean" / "papers.parquet")
+    before = pd.read_parquet(project / "outputs" / "topics" / "assignments.parquet")
+    coords = pd.read_parquet(project / "outputs" / "topics" / "coords.parquet")
     old = papers.iloc[0]
     rows = [
-        {"title": old["title"], "abstract": old["abstract"], "date": "2026-03-01"},
+        {"title": old["title"], "abstract": old["abstract"], "date": "2026-06-01"},
         {
             "title": "Prototype Memory for Zero-Shot Industrial Anomaly Segmentation",
             "abstract": "We detect and localise defects on unseen products without any "
             "normal training images, by matching patch features to a prototype memory.",
-            "date": "2026-03-02",
+            "date": "2026-06-02",
         },
         {
             "title": "Test-Time Adaptation of Chest X-ray Classifiers Across Hospitals",
             "abstract": "Scanner and site shift degrade chest X-ray models; we adapt batch "
             "statistics at test time and recover most of the lost accuracy.",
-            "date": "2026-03-03",
+            "date": "2026-06-03",
         },
     ]
     dump = project / "seeds" / "005_new_export.jsonl"
@@ -129,3 +136,15 @@ def test_new_dump_reembeds_only_new_papers(project: Path):
     assert meta["papers"] == 222
     assert meta["cache_misses"] == 2
     assert meta["cache_hits"] == 220
+
+    # The rest of the pipeline: the old papers keep their topics and their places on the map.
+    _dvc(project, "repro")
+    after = pd.read_parquet(project / "outputs" / "topics" / "assignments.parquet")
+    merged = before.merge(after, on="paper_id", suffixes=("", "_new"))
+    assert len(merged) == 220 and (merged["topic"] == merged["topic_new"]).all()
+    moved = coords.merge(
+        pd.read_parquet(project / "outputs" / "topics" / "coords.parquet"), on="paper_id"
+    )
+    assert np.allclose(moved[["x_x", "y_x"]].to_numpy(), moved[["x_y", "y_y"]].to_numpy())
+    history = json.loads((project / "outputs" / "topics" / "metrics.json").read_text())["history"]
+    assert history["last_dump"]["kept_topic_id"] == 1.0 and not history["last_dump"]["refit"]
