@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.bertopic_logging import quiet_bertopic
 from pipeline.engine import LocalEngine, chunked
 
 
@@ -38,8 +39,6 @@ def best_probability(probs) -> np.ndarray:
 
 
 def _assign_chunk(embeddings: np.ndarray, model) -> tuple[np.ndarray, np.ndarray]:
-    from pipeline.topic_model import quiet_bertopic  # topic_model imports this module
-
     with quiet_bertopic():  # the texts are not needed with embeddings given
         topics, probs = model.transform([""] * len(embeddings), embeddings)
     return np.asarray(topics, dtype=int), best_probability(probs)

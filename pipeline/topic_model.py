@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import inspect
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from pipeline.bertopic_logging import quiet_bertopic
 from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
 from pipeline.topic_assign import assign, best_probability, place
@@ -230,18 +230,6 @@ def fit_topics(
         model.topic_embeddings_ = topic_centroids(topics, embeddings)
     probs[topics != before] = 0.0
     return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
-
-
-@contextmanager
-def quiet_bertopic():
-    """Silence BERTopic's warnings for steps we take on purpose (it logs, not warns)."""
-    logger = logging.getLogger("BERTopic")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -> np.ndarray:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline import topic_metrics as tm
 from pipeline.baselines import fit_baseline
+from pipeline.bertopic_logging import quiet_bertopic
 from pipeline.config import Config, Topics
 from pipeline.engine import open_engine
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
@@ -26,7 +27,6 @@ from pipeline.topic_model import (
     ctfidf_words,
     fit_topics,
     map_coords,
-    quiet_bertopic,
     sample_rows,
     topic_centroids,
     topic_labels,
