@@ -8,12 +8,23 @@ mirror that constructor's keyword arguments one-to-one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.errors import ConfigError
+from pipeline.library_params import (
+    BertopicParams,
+    CtfidfParams,
+    HdbscanParams,
+    LdaParams,
+    NmfParams,
+    RepresentationParams,
+    TopicUmapParams,
+    UmapParams,
+    VectorizerParams,
+)
 
 DEFAULT_PARAMS = Path("configs/params.yaml")
 
@@ -70,11 +81,6 @@ class Outliers(Section):
     threshold: float = Field(0.3, ge=-1, le=1)
 
 
-def _umap_defaults(**extra: Any) -> dict[str, Any]:
-    base = {"n_neighbors": 15, "metric": "cosine", "low_memory": True}
-    return {**base, "force_approximation_algorithm": True, **extra}
-
-
 class History(Section):
     """Which papers the topic model is fitted on as dumps arrive (pipeline/topic_history.py)."""
 
@@ -87,35 +93,24 @@ class History(Section):
 
 
 class Topics(Section):
-    # Each dict holds keyword arguments of the constructor it is named after (checked when
-    # the model is built); random_state always comes from the top-level seed.
-    umap: dict[str, Any] = _umap_defaults(n_components=5, min_dist=0.0)
-    hdbscan: dict[str, Any] = {
-        "min_cluster_size": "auto",
-        "min_samples": 5,
-        "metric": "euclidean",
-        "cluster_selection_method": "eom",
-        "prediction_data": True,
-    }
+    # Library sections mirror their constructor keyword for keyword (pipeline/library_params);
+    # random_state always comes from the top-level seed.
+    umap: TopicUmapParams = TopicUmapParams()
+    hdbscan: HdbscanParams = HdbscanParams()
     auto_min_cluster_size: AutoMinClusterSize = AutoMinClusterSize()
-    vectorizer: dict[str, Any] = {
-        "stop_words": "english",
-        "ngram_range": [1, 2],
-        "min_df": 2,
-        "max_features": 30_000,
-    }
-    ctfidf: dict[str, Any] = {"reduce_frequent_words": True}
-    bertopic: dict[str, Any] = {"top_n_words": 10}
+    vectorizer: VectorizerParams = VectorizerParams()
+    ctfidf: CtfidfParams = CtfidfParams()
+    bertopic: BertopicParams = BertopicParams()
     representation: Literal["keybert", "mmr", "none"] = "keybert"
-    representation_args: dict[str, Any] = {}
+    representation_args: RepresentationParams = RepresentationParams()
     label_words: int = Field(3, gt=0)
     representative_papers: int = Field(3, gt=0)
     outliers: Outliers = Outliers()
     history: History = History()
-    coords: dict[str, Any] = _umap_defaults(min_dist=0.1)
+    coords: UmapParams = UmapParams()
     baselines: list[Literal["nmf", "lda"]] = ["nmf", "lda"]
-    nmf: dict[str, Any] = {"init": "nndsvda", "solver": "mu", "max_iter": 200}
-    lda: dict[str, Any] = {"learning_method": "online", "max_iter": 10}
+    nmf: NmfParams = NmfParams()
+    lda: LdaParams = LdaParams()
     coherence_top_n: int = Field(10, gt=1)
     # None: a paper's whole text is one window (the vectoriser's n-grams have no positions).
     coherence_window: int | None = Field(None, gt=1)
@@ -126,6 +121,11 @@ class Topics(Section):
     # sample of this many papers (their cost grows faster than the corpus).
     metrics_sample: int = Field(5_000, gt=1)
     freq: Literal["M", "Q", "Y"] = "M"
+
+    @model_validator(mode="after")
+    def _representation_args_fit(self) -> Topics:
+        self.representation_args.check_for(self.representation)
+        return self
 
 
 ThemeMethod = Literal["combined", "embedding", "similarity_keywords", "ngrams", "combined_ngrams"]
@@ -212,8 +212,26 @@ class Config(Section):
         return self.paths.stage_dir(stage)
 
 
+def merge_sections(model: type[BaseModel], base: dict, override: dict) -> dict:
+    """`override` on top of `base`, descending into params sections (not into mapping-valued
+    params such as `themes.label_sets`, which an override replaces whole)."""
+    merged = dict(base)
+    for key, value in override.items():
+        field = model.model_fields.get(key)
+        sub = field.annotation if field is not None else None
+        nested = isinstance(sub, type) and issubclass(sub, BaseModel)
+        if nested and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            value = merge_sections(sub, merged[key], value)
+        merged[key] = value
+    return merged
+
+
 def load_config(path: str | Path = DEFAULT_PARAMS, **overrides: Any) -> Config:
-    """Read and validate params; every invalid field is listed, not only the first."""
+    """Read and validate params; every invalid field is listed, not only the first.
+
+    `overrides` merge into the file section by section: `topics={"umap": {"n_neighbors": 30}}`
+    changes that one key and keeps the file's other `topics.umap` keys.
+    """
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -223,12 +241,29 @@ def load_config(path: str | Path = DEFAULT_PARAMS, **overrides: Any) -> Config:
         raise ConfigError(f"{path}: not valid YAML: {e}") from e
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    raw.update(overrides)
+    raw = merge_sections(Config, raw, overrides)
     try:
         return Config.model_validate(raw)
     except ValidationError as e:
-        lines = [f"{path}: {e.error_count()} invalid field(s)"]
+        problems: dict[str, list[str]] = {}
         for err in e.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            lines.append(f"  {loc}: {err['msg']}")
+            problems.setdefault(_field_path(err["loc"]), []).append(err["msg"])
+        lines = [f"{path}: {len(problems)} invalid field(s)"]
+        lines += [f"  {field}: {'; or '.join(msgs)}" for field, msgs in problems.items()]
         raise ConfigError("\n".join(lines)) from e
+
+
+def _field_path(loc: tuple) -> str:
+    """The params key an error is about: pydantic's location without the tags it adds for
+    each member of a union (`min_cluster_size.constrained-int`, `...literal['auto']`)."""
+    model: Any = Config
+    names = []
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if fields is not None:  # a section: a known key leads on, an unknown one ends here
+            names.append(str(part))
+            model = fields[part].annotation if part in fields else None
+        elif isinstance(part, int) or get_origin(model) is dict:  # list item or mapping key
+            names.append(str(part))
+            model = None
+    return ".".join(names)

@@ -18,6 +18,7 @@ import numpy as np
 from pipeline.bertopic_logging import quiet_bertopic
 from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
+from pipeline.library_params import LibraryParams, UmapParams
 from pipeline.topic_assign import assign, best_probability, place
 
 log = logging.getLogger(__name__)
@@ -38,41 +39,41 @@ class TopicFit:
 
 
 def resolve_min_cluster_size(cfg: Topics, n: int) -> int:
-    value = cfg.hdbscan.get("min_cluster_size", "auto")
+    value = cfg.hdbscan.min_cluster_size  # an int >= 2 or "auto" (checked at config load)
     if value == "auto":
         a = cfg.auto_min_cluster_size
         value = max(a.floor, round(a.scale * n**a.power))
-    if not isinstance(value, int) or value < 2:
-        raise ConfigError(
-            f"topics.hdbscan.min_cluster_size must be an int >= 2 or 'auto', not {value!r}"
-        )
     return value
 
 
-def _kwargs(cls: type, kwargs: dict[str, Any], section: str) -> dict[str, Any]:
-    """Check a params section against the constructor it mirrors, so a typo is named."""
+def _kwargs(cls: type, params: LibraryParams) -> dict[str, Any]:
+    """A params section's keyword arguments, checked against the installed constructor: the
+    section was validated at config load, but a library version may lack one of its keys."""
+    kwargs = params.kwargs()
     accepted = inspect.signature(cls.__init__).parameters
     unknown = sorted(k for k in kwargs if k not in accepted)
     if unknown:
-        raise ConfigError(f"topics.{section}: {cls.__name__} takes no argument(s) {unknown}")
-    if "random_state" in kwargs:
-        raise ConfigError(f"topics.{section}.random_state: set the top-level `seed` instead")
-    return {k: tuple(v) if k == "ngram_range" else v for k, v in kwargs.items()}
+        raise ConfigError(
+            f"the installed {cls.__name__} takes no argument(s) {unknown}: "
+            "remove them from params or install the version in constraints.txt"
+        )
+    return kwargs
 
 
-def build_umap(umap_kwargs: dict[str, Any], n: int, seed: int, section: str = "umap"):
+def build_umap(params: UmapParams, n: int, seed: int, **fixed: Any):
+    """UMAP from a params section; `fixed` are keywords the caller decides (n_components)."""
     from umap import UMAP
 
-    kwargs = _kwargs(UMAP, umap_kwargs, section)
+    kwargs = {**_kwargs(UMAP, params), **fixed}
     # Tiny corpora (a single snapshot) have fewer papers than the default neighbourhood.
-    kwargs["n_neighbors"] = max(2, min(kwargs.get("n_neighbors", 15), n - 1))
+    kwargs["n_neighbors"] = max(2, min(kwargs["n_neighbors"], n - 1))
     return UMAP(random_state=seed, **kwargs)
 
 
 def build_hdbscan(cfg: Topics, n: int):
     from hdbscan import HDBSCAN
 
-    kwargs = _kwargs(HDBSCAN, cfg.hdbscan, "hdbscan")
+    kwargs = _kwargs(HDBSCAN, cfg.hdbscan)
     kwargs["min_cluster_size"] = resolve_min_cluster_size(cfg, n)
     return HDBSCAN(**kwargs)
 
@@ -80,13 +81,13 @@ def build_hdbscan(cfg: Topics, n: int):
 def fit_vocabulary(texts: list[str], cfg: Topics):
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(**_kwargs(CountVectorizer, cfg.vectorizer, "vectorizer"))
+    vectorizer = CountVectorizer(**_kwargs(CountVectorizer, cfg.vectorizer))
     try:
         vectorizer.fit(texts)
     except ValueError as e:  # sklearn: "empty vocabulary" / "no terms remain"
         raise StageInputError(
             f"no words left to model in {len(texts)} paper(s) with topics.vectorizer "
-            f"{cfg.vectorizer}: {e}; lower min_df or add papers"
+            f"{cfg.vectorizer.kwargs()}: {e}; lower min_df or add papers"
         ) from e
     return vectorizer
 
@@ -116,14 +117,10 @@ def _representation(cfg: Topics, seed: int, encoder) -> dict | None:
     # readable words as an aspect; it also avoids KeyBERTInspired's precomputed-embeddings
     # path, which in bertopic 0.17 indexes the wrong rows.
     if cfg.representation == "keybert":
-        args = _kwargs(KeyBERTInspired, cfg.representation_args, "representation_args")
+        args = _kwargs(KeyBERTInspired, cfg.representation_args)
         return {"Label": KeyBERTInspired(random_state=seed, **args)}
-    args = dict(cfg.representation_args)
-    return {
-        "Label": MaximalMarginalRelevance(
-            **_kwargs(MaximalMarginalRelevance, args, "representation_args")
-        )
-    }
+    args = _kwargs(MaximalMarginalRelevance, cfg.representation_args)
+    return {"Label": MaximalMarginalRelevance(**args)}
 
 
 def build_bertopic(cfg: Topics, n: int, seed: int, vectorizer, encoder=None):
@@ -131,15 +128,9 @@ def build_bertopic(cfg: Topics, n: int, seed: int, vectorizer, encoder=None):
     from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer
 
-    reserved = {"embedding_model", "umap_model", "hdbscan_model", "vectorizer_model"}
-    reserved |= {"ctfidf_model", "representation_model", "language"}
-    if reserved & set(cfg.bertopic):
-        raise ConfigError(
-            f"topics.bertopic: {sorted(reserved & set(cfg.bertopic))} come from their own sections"
-        )
     # BERTopic refits its vectoriser on one document per topic; a fixed vocabulary keeps
     # min_df meaning "papers" and keeps BERTopic's words identical to the baselines'.
-    fixed = {k: v for k, v in _kwargs(CountVectorizer, cfg.vectorizer, "vectorizer").items()}
+    fixed = _kwargs(CountVectorizer, cfg.vectorizer)
     # Plain ints: the safetensors save writes this vocabulary to JSON.
     fixed["vocabulary"] = {w: int(i) for w, i in vectorizer.vocabulary_.items()}
     return BERTopic(
@@ -147,12 +138,12 @@ def build_bertopic(cfg: Topics, n: int, seed: int, vectorizer, encoder=None):
         umap_model=build_umap(cfg.umap, n, seed),
         hdbscan_model=build_hdbscan(cfg, n),
         vectorizer_model=CountVectorizer(**fixed),
-        ctfidf_model=ClassTfidfTransformer(**_kwargs(ClassTfidfTransformer, cfg.ctfidf, "ctfidf")),
+        ctfidf_model=ClassTfidfTransformer(**_kwargs(ClassTfidfTransformer, cfg.ctfidf)),
         representation_model=_representation(cfg, seed, encoder),
         # language="english" strips punctuation before c-TF-IDF, so "vision-language" would
         # no longer match the shared vocabulary; None keeps the vectoriser's own tokens.
         language=None,
-        **_kwargs(BERTopic, cfg.bertopic, "bertopic"),
+        **_kwargs(BERTopic, cfg.bertopic),
     )
 
 
@@ -195,7 +186,7 @@ def fit_topics(
     rest = np.concatenate(groups)
     if len(rest) + len(rows) != n or len(np.unique(np.concatenate([rows, rest]))) != n:
         raise ValueError("reference and batches must cover every paper exactly once")
-    if len(rest) and not cfg.hdbscan.get("prediction_data", False):
+    if len(rest) and not cfg.hdbscan.prediction_data:
         raise ConfigError(
             f"{n} papers > topics.sample_size {cfg.sample_size}: the rest are assigned with "
             "HDBSCAN's approximate_predict, so set topics.hdbscan.prediction_data: true"
@@ -274,8 +265,7 @@ def map_coords(
     batches), so a new dump adds points to the map without moving the old ones."""
     n = embeddings.shape[0]
     reference = np.arange(n) if reference is None else np.sort(reference)
-    kwargs = {**cfg.coords, "n_components": 2}
-    reducer = build_umap(kwargs, min(len(reference), cfg.sample_size), seed, section="coords")
+    reducer = build_umap(cfg.coords, min(len(reference), cfg.sample_size), seed, n_components=2)
     rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
     xy = np.zeros((n, 2), dtype=float)
     xy[rows] = reducer.fit_transform(embeddings[rows])
@@ -331,7 +321,7 @@ def class_tfidf_words(
     if not set(groups) - {-1}:
         return {}
     per_group = vstack([csr_matrix(counts[labels == g].sum(axis=0)) for g in groups]).tocsr()
-    ctfidf = ClassTfidfTransformer(**_kwargs(ClassTfidfTransformer, cfg.ctfidf, "ctfidf"))
+    ctfidf = ClassTfidfTransformer(**_kwargs(ClassTfidfTransformer, cfg.ctfidf))
     scores = ctfidf.fit_transform(per_group).toarray()
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     return {

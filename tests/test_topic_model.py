@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from factories import THEMES, planted_corpus
+from pydantic import ValidationError
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline.config import Config, Topics
-from pipeline.errors import ConfigError, StageInputError
+from pipeline.errors import StageInputError
 from pipeline.topic_model import (
     build_umap,
     ctfidf_words,
@@ -76,7 +77,9 @@ def test_every_paper_an_outlier_is_not_an_error(corpus, cfg):
     texts, emb, _ = corpus
     rng = np.random.default_rng(1)
     noise = rng.normal(size=emb.shape).astype(np.float32)
-    huge = cfg.model_copy(update={"hdbscan": {**cfg.hdbscan, "min_cluster_size": 150}})
+    huge = cfg.model_copy(
+        update={"hdbscan": cfg.hdbscan.model_copy(update={"min_cluster_size": 150})}
+    )
     fit = fit_topics(texts, noise, huge, seed=42)
     assert set(fit.topics) == {-1} and ctfidf_words(fit.model, 5) == {}
 
@@ -86,15 +89,17 @@ def test_min_cluster_size_scales_with_corpus_size():
     sizes = [resolve_min_cluster_size(cfg, n) for n in (50, 220, 10_000, 96_789)]
     assert sizes == sorted(sizes) and sizes[0] == cfg.auto_min_cluster_size.floor
     assert resolve_min_cluster_size(Topics(hdbscan={"min_cluster_size": 9}), 10_000) == 9
-    with pytest.raises(ConfigError, match="min_cluster_size"):
-        resolve_min_cluster_size(Topics(hdbscan={"min_cluster_size": "big"}), 100)
+    with pytest.raises(ValidationError, match="min_cluster_size"):  # refused at config load
+        Topics(hdbscan={"min_cluster_size": "big"})
 
 
-def test_params_typos_and_tiny_inputs_are_reported(corpus, cfg):
-    with pytest.raises(ConfigError, match="n_neighbours"):
-        build_umap({"n_neighbours": 5}, 100, seed=0)
-    with pytest.raises(ConfigError, match="seed"):
-        build_umap({"random_state": 5}, 100, seed=0)
+def test_umap_gets_the_section_with_the_seed_and_a_fitting_neighbourhood(cfg):
+    reducer = build_umap(cfg.coords, 8, seed=3, n_components=2)
+    assert (reducer.n_neighbors, reducer.n_components, reducer.random_state) == (7, 2, 3)
+    assert (reducer.min_dist, reducer.metric) == (cfg.coords.min_dist, cfg.coords.metric)
+
+
+def test_tiny_inputs_are_reported(corpus, cfg):
     texts, emb, _ = corpus
     with pytest.raises(StageInputError, match="at least"):
         fit_topics(texts[:5], emb[:5], cfg, seed=0)

@@ -113,7 +113,7 @@ def topic_info(
 ) -> pd.DataFrame:
     """One row per topic (-1 first when present): size, readable label, words, central papers.
     Topics are named by their stable ids (`stable`: model id -> stable id)."""
-    words = ctfidf_words(fit.model, t.bertopic.get("top_n_words", 10))
+    words = ctfidf_words(fit.model, t.bertopic.top_n_words)
     labels = topic_labels(fit.model, t.label_words)
     topics = np.unique(fit.topics)
     centroids = topic_centroids(fit.topics, embeddings)
@@ -282,7 +282,7 @@ def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config
 
     n_topics = max(1, bert["n_topics"])
     for name in t.baselines:
-        kwargs = getattr(t, name)
+        kwargs = getattr(t, name).kwargs()
         base = fit_baseline(name, counts, words, n_topics, cfg.seed, kwargs, k)
         metrics[name] = score(base.topics, base.topic_words)
         # n_topics counts topics some paper has as its best; LDA may leave components unused.
