@@ -245,10 +245,18 @@ def topic_centroids(topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
 
 
 def fit_bertopic(
-    texts: list[str], embeddings: np.ndarray, topics_cfg: Topics, seed: int, encoder=None
+    texts: list[str],
+    embeddings: np.ndarray,
+    topics_cfg: Topics,
+    seed: int,
+    encoder=None,
+    chunk_size: int = 2000,
 ) -> tuple[Any, list[int], np.ndarray]:
-    """(model, topic per paper, probability per paper) for any set of papers, e.g. one snapshot."""
-    fit = fit_topics(texts, embeddings, topics_cfg, seed, encoder)
+    """(model, topic per paper, probability per paper) for any set of papers, e.g. one snapshot.
+
+    `chunk_size` (`engine.chunk_size`) batches the papers outside `topics.sample_size`, which
+    fixes their UMAP transform: pass it, or a large snapshot's topics ignore the setting."""
+    fit = fit_topics(texts, embeddings, topics_cfg, seed, encoder, chunk_size=chunk_size)
     return fit.model, fit.topics.tolist(), fit.probabilities
 
 

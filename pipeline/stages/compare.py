@@ -277,7 +277,9 @@ def fit_local_topics(
     from pipeline.topic_model import fit_bertopic, topic_labels
 
     # No encoder: c-TF-IDF words are enough to name a snapshot-local topic.
-    model, topics, _ = fit_bertopic(texts, embeddings, cfg.topics, seed=cfg.seed)
+    model, topics, _ = fit_bertopic(
+        texts, embeddings, cfg.topics, seed=cfg.seed, chunk_size=cfg.engine.chunk_size
+    )
     return np.asarray(topics, dtype=int), topic_labels(model, cfg.topics.label_words)
 
 
