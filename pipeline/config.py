@@ -134,17 +134,18 @@ ThemeMethod = Literal["combined", "embedding", "similarity_keywords", "ngrams", 
 class Themes(Section):
     # Labelled sets, one per source: set name -> CSV file in `paths.labels` (title, abstract,
     # one 0/1 column per theme). Cross-source accuracy trains on one set and scores another.
-    label_sets: dict[str, str] = {"seeds": "theme_labels.csv"}
+    label_sets: dict[str, str] = {"seeds": "theme_labels.csv", "arxiv": "arxiv_labels.csv"}
     # combined = logistic regression on embedding + similarity to the theme's phrases + keywords;
     # the *_ngrams methods add TF-IDF word n-grams learned from the labelled texts.
-    method: ThemeMethod = "combined"
+    method: ThemeMethod = "combined_ngrams"
     compare: list[ThemeMethod | Literal["similarity", "keywords"]] = [
         "similarity",
         "keywords",
         "embedding",
         "similarity_keywords",
+        "combined",
     ]
-    c: float = Field(10.0, gt=0)  # LogisticRegression's inverse regularisation strength
+    c: float = Field(3.0, gt=0)  # LogisticRegression's inverse regularisation strength
     cv_folds: int = Field(5, gt=1)
     min_positives: int = Field(8, ge=2)  # fewer labelled positives -> zero-shot fallback
     default_threshold: float = Field(0.5, gt=0, lt=1)  # zero-shot themes without `threshold`
