@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.parsers.base import ParsedDump, Problems, finish, new_record
 from pipeline.parsers.meta import parse_authors, parse_meta
+from pipeline.parsers.plausible import abstract_problem, author_line_problem, title_problem
 
 LAYOUT = "author_profile"
 _HEADER_FIELDS = [
@@ -25,6 +26,7 @@ _HEADER_FIELDS = [
     ("stated_count", re.compile(r"(\d+) Papers")),
 ]
 ENTRY_PARTS = ("meta line", "title", "author line", "abstract")
+_EXPECTED = "a title line, an author line and an abstract in prose, in that order"
 
 
 def nonblank(lines: list[str], start: int = 0) -> list[tuple[int, str]]:
@@ -88,11 +90,16 @@ def parse_entry(group: list[tuple[int, str]], problems: Problems) -> dict:
         return reject
     line = group[0][0]
     text = "\n".join(t for _, t in group)
-    (_, meta_text), (_, title), (aline, author_text), (_, abstract) = group
+    (_, meta_text), (tline, title), (aline, author_text), (bline, abstract) = group
     meta = parse_meta(meta_text)
     authors, truncated, org = parse_authors(author_text)
     if not authors and not truncated:
         return problems.entry(aline, "empty author line", "names separated by ', '", text)
+    checks = ((tline, title_problem(title)), (aline, author_line_problem(author_text)),
+              (bline, abstract_problem(abstract)))  # fmt: skip
+    for line_no, why in checks:
+        if why is not None:
+            return problems.entry(line_no, why, _EXPECTED, text)
     return new_record(
         LAYOUT, line, title, abstract, authors=authors, authors_truncated=truncated, org=org,
         category=meta.category, date_raw=meta.date_raw, date_has_year=meta.date.year is not None,

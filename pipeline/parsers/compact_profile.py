@@ -26,6 +26,7 @@ from pipeline.parsers.meta import (
     parse_meta,
     split_org,
 )
+from pipeline.parsers.plausible import abstract_problem, title_problem
 
 LAYOUT = "compact_profile"
 ENTRY_PARTS = ("meta line", "title glued to authors", "abstract")
@@ -94,12 +95,16 @@ def parse_entry(group: list[tuple[int, str]], problems: Problems, names: frozens
         return reject
     line = group[0][0]
     text = "\n".join(t for _, t in group)
-    (_, meta_text), (gline, glued), (_, abstract) = group
+    (_, meta_text), (gline, glued), (bline, abstract) = group
     meta = parse_meta(meta_text)
     try:
         title, author_text = split_title_authors(glued, names)
     except ValueError as e:
         return problems.entry(gline, str(e), "a title followed directly by 'Name, Name'", text)
+    for line_no, why in ((gline, title_problem(title)), (bline, abstract_problem(abstract))):
+        if why is not None:
+            return problems.entry(line_no, why, "a title glued to its authors, then an "
+                                  "abstract in prose", text)  # fmt: skip
     authors, truncated, org = parse_authors(author_text)
     return new_record(
         LAYOUT, line, title, abstract, authors=authors, authors_truncated=truncated, org=org,

@@ -9,17 +9,22 @@
 
 Paragraphs are separated by blank lines. A block is recognised by its "·" line; the other
 paragraphs pair up as (title, abstract). Some entries have no block at all, so a run of
-paragraphs between two blocks holds several entries, and an odd run means an entry lost its
-title or abstract: the paragraph that breaks the pairing is reported.
+paragraphs between two blocks holds several entries. Where an entry lost its title or its
+abstract, a pair is formed only where the title reads as a title and the abstract as prose
+(`plausible`), so an orphaned title never takes the next title as its abstract: the paragraph
+left over is reported at its line.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 from pipeline.parsers.base import ParsedDump, Problems, finish, new_record
 from pipeline.parsers.dates import PRINTED_DATE_RE, parse_printed
+from pipeline.parsers.plausible import abstract_problem, pair_score, title_problem
 
 LAYOUT = "daily_papers"
 HEADER_MARK = "Daily Papers"
@@ -28,10 +33,6 @@ _AUTHORS = re.compile(r"•\s*(\d+) authors?")
 _ORG = re.compile(r"(\S+)(?: (.*))?")
 _DATE = re.compile(rf"(?P<date>{PRINTED_DATE_RE})(?: (?P<upvotes>\d+))?")
 _HEADER_DATE = re.compile(PRINTED_DATE_RE)
-# A title is one short line; an abstract is prose. These only pick the culprit when a run
-# of paragraphs cannot pair up; they never split a valid page.
-MAX_TITLE_CHARS = 300
-_SENTENCE_BREAK = re.compile(r"[.!?] [A-Z]")
 
 Para = list[tuple[int, str]]
 
@@ -89,45 +90,108 @@ def parse(path: Path, lines: list[str], lenient: bool) -> ParsedDump:
 
 
 def pair_run(run: list[Para], block: Para | None, problems: Problems) -> list[dict]:
-    """Entries from paragraphs between blocks; the last entry owns `block`."""
-    items: list[dict] = []
-    bad = [p for p in run if len(p) != 1]
-    for p in bad:
-        items.append(problems.entry(p[0][0], "paragraph of several lines", _EXPECTED, _text(p)))
-    run = [p for p in run if len(p) == 1]
-    if block is not None and not run:
-        return items + [problems.entry(block[0][0], "metadata block without entry", _EXPECTED,
+    """Entries from the paragraphs between two blocks; the last entry owns `block`.
+
+    Items come out in line order, so a strict run stops at the first problem in the file.
+    """
+    singles = [p for p in run if len(p) == 1]
+    if block is not None and not singles:
+        extra = [_several_lines(p, problems) for p in run]
+        return extra + [problems.entry(block[0][0], "metadata block without entry", _EXPECTED,
                                        _text(block))]  # fmt: skip
+    starts, unsure = choose_pairs([p[0][1] for p in singles])
+    steps = [(p[0][0], "several", p) for p in run if len(p) != 1]
     i = 0
-    while i < len(run):
-        title, abstract = run[i], run[i + 1] if i + 1 < len(run) else None
-        if abstract is None or not _pair_ok(title, abstract, len(run) - i):
-            what = "title without abstract" if abstract is None else "unpaired paragraph"
-            items.append(problems.entry(title[0][0], what, _EXPECTED, _text(title)))
-            i += 1
+    while i < len(singles):
+        kind = "pair" if i in starts else "unsure" if i in unsure else "unpaired"
+        steps.append((singles[i][0][0], kind, i))
+        i += 2 if kind == "pair" else 1
+    items = []
+    for _, kind, arg in sorted(steps, key=lambda s: s[0]):
+        if kind == "several":
+            items.append(_several_lines(arg, problems))
             continue
-        owns_block = block is not None and i + 2 == len(run)
-        items.append(make_record(title, abstract, block if owns_block else None, problems))
-        i += 2
+        # the block belongs to the entry whose paragraphs end the run
+        ends_run = arg + (2 if kind == "pair" else 1) == len(singles)
+        own = block if ends_run else None
+        if kind == "pair":
+            items.append(make_record(singles[arg], singles[arg + 1], own, problems))
+        elif kind == "unsure":
+            items.append(problems.entry(singles[arg][0][0], _AMBIGUOUS, _EXPECTED,
+                                        _text(singles[arg], own)))  # fmt: skip
+        else:
+            items.append(_unpaired(singles, arg, own, problems))
     return items
+
+
+_AMBIGUOUS = ("ambiguous: a paragraph of this run lost its title or abstract, and the shapes "
+              "of the lines do not tell which")  # fmt: skip
+MAX_PAIRINGS = 256  # a run with more equally good pairings is rejected where they differ
+
+
+def choose_pairs(texts: list[str]) -> tuple[set[int], set[int]]:
+    """(indices that start a (title, abstract) pair, indices whose pairing is in doubt).
+
+    Pairs must pass the plausibility checks; among the pairings with the most pairs the one
+    whose lines fit their roles best (`pair_score`) wins. On a valid page that is the
+    in-order pairing, the only one that pairs every paragraph. Where equally good pairings
+    disagree, the paragraphs they disagree on are reported instead of guessed.
+    """
+    n = len(texts)
+    ok = [
+        title_problem(texts[i]) is None and abstract_problem(texts[i + 1]) is None
+        for i in range(n - 1)
+    ]
+    most = [0] * (n + 2)
+    for i in range(n - 2, -1, -1):
+        most[i] = max(most[i + 1], 1 + most[i + 2] if ok[i] else 0)
+
+    def pairings(i: int) -> Iterator[tuple[int, ...]]:
+        if i >= n - 1:
+            yield ()
+            return
+        if ok[i] and 1 + most[i + 2] == most[i]:
+            yield from ((i, *rest) for rest in pairings(i + 2))
+        if most[i + 1] == most[i]:
+            yield from pairings(i + 1)
+
+    options = list(islice(pairings(0), MAX_PAIRINGS))
+    scores = [sum(pair_score(texts[i], texts[i + 1]) for i in o) for o in options]
+    best = [set(o) for o, sc in zip(options, scores, strict=True) if sc == max(scores)]
+    if len(options) == MAX_PAIRINGS:
+        best = [set(o) for o in options]
+    sure = set.intersection(*best)
+    covered = {j for o in best for i in o for j in (i, i + 1)}
+    unsure = covered - {j for i in sure for j in (i, i + 1)}
+    return sure, unsure
+
+
+def _several_lines(para: Para, problems: Problems) -> dict:
+    return problems.entry(para[0][0], "paragraph of several lines", _EXPECTED, _text(para))
+
+
+def _unpaired(singles: list[Para], i: int, block: Para | None, problems: Problems) -> dict:
+    """The reject for a paragraph that belongs to no (title, abstract) pair, saying why."""
+    para = singles[i]
+    text = _text(para, block)
+    if (why := title_problem(para[0][1])) is not None:
+        return problems.entry(para[0][0], f"unpaired paragraph: not a title ({why}) and no "
+                              "title before it", _EXPECTED, text)  # fmt: skip
+    if i + 1 == len(singles):
+        return problems.entry(para[0][0], "title without abstract", _EXPECTED, text)
+    nxt = singles[i + 1]
+    why = abstract_problem(nxt[0][1]) or "it starts the next entry"
+    return problems.entry(
+        para[0][0], f"unpaired paragraph: a title without abstract (the next paragraph, line "
+        f"{nxt[0][0]}, is not its abstract: {why})", _EXPECTED, text,
+    )  # fmt: skip
 
 
 _EXPECTED = "a title line, an abstract line and optionally a '•  N authors' / '·' / date block"
 
 
-def _text(para: Para) -> str:
-    return "\n".join(t for _, t in para)
-
-
-def _pair_ok(title: Para, abstract: Para, remaining: int) -> bool:
-    """Whether (title, abstract) is a plausible pair; only doubted when the run is odd."""
-    if remaining % 2 == 0:
-        return True
-    return _is_title(title[0][1]) and not _is_title(abstract[0][1])
-
-
-def _is_title(text: str) -> bool:
-    return len(text) <= MAX_TITLE_CHARS and not _SENTENCE_BREAK.search(text)
+def _text(para: Para, block: Para | None = None) -> str:
+    return "\n".join(t for _, t in para + (block or []))
 
 
 def make_record(title: Para, abstract: Para, block: Para | None, problems: Problems) -> dict:
