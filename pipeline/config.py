@@ -138,13 +138,7 @@ class Themes(Section):
     # combined = logistic regression on embedding + similarity to the theme's phrases + keywords;
     # the *_ngrams methods add TF-IDF word n-grams learned from the labelled texts.
     method: ThemeMethod = "combined_ngrams"
-    compare: list[ThemeMethod | Literal["similarity", "keywords"]] = [
-        "similarity",
-        "keywords",
-        "embedding",
-        "similarity_keywords",
-        "combined",
-    ]
+    compare: list[ThemeMethod | Literal["similarity", "keywords"]] = ["similarity", "keywords"]
     c: float = Field(3.0, gt=0)  # LogisticRegression's inverse regularisation strength
     cv_folds: int = Field(5, gt=1)
     min_positives: int = Field(8, ge=2)  # fewer labelled positives -> zero-shot fallback
