@@ -74,6 +74,8 @@ def test_seed_dates_resolved(seeds_run):
 
 
 def test_pin_conflict_is_reported(tmp_path):
+    """A pin a year early still wins, so the entries dated after it cannot be true: a strict
+    run stops at the first, a lenient one keeps them undated and lists them."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(ROOT / "seeds" / "003_1f860fe648a8a5a7.txt", seeds)
@@ -81,11 +83,19 @@ def test_pin_conflict_is_reported(tmp_path):
     pins.write_text("snapshots:\n  003_1f860fe648a8a5a7:\n    date: 2024-10-31\n")
     cfg = make_cfg(tmp_path, seeds)
     cfg.paths.snapshots = pins
-    ingest.run(cfg)
+    with pytest.raises(InputDataError, match=r"003_1f860fe648a8a5a7.txt:35: date 'Nov 18, 2024'"):
+        ingest.run(cfg)
+    ingest.run(cfg, lenient=True)
     d = json.loads((cfg.stage_dir("ingest") / "dumps.json").read_text())["dumps"]
     entry = d["003_1f860fe648a8a5a7.txt"]
     assert entry["date"] == "2024-10-31" and entry["date_inferred"] == "2025-10-31"
     assert any("printed on" in c for c in entry["date_conflicts"])
+    refused = entry["refused_dates"]
+    assert refused[0]["line"] == 35 and "pinned date 2024-10-31" in refused[0]["reason"]
+    assert all(r["date_raw"].endswith("2024") or "," not in r["date_raw"] for r in refused)
+    df = pd.read_parquet(cfg.stage_dir("ingest") / "records.parquet").set_index("index")
+    assert df.loc[[r["index"] for r in refused], "date"].isna().all()
+    assert entry["records"] == 107 and entry["undated_records"] >= len(refused)
 
 
 def test_exports_streamed_in_chunks_with_extras(tmp_path):

@@ -42,6 +42,7 @@ class ParsedDump:
     rejects: list[dict] = field(default_factory=list)
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
+    junk_rejects: int = 0  # rejects that are unreadable lines, not entries the header counts
 
     @property
     def n_entries(self) -> int:
@@ -58,9 +59,11 @@ class Problems:
     def entry(self, line: int, problem: str, expected: str, text: str) -> dict:
         if not self.lenient:
             raise InputDataError(self.path, line, problem, expected)
+        # Undecodable bytes survive decoding as lone surrogates: make them printable.
+        text = text[:REJECT_TEXT_CHARS].encode("utf-8", "backslashreplace").decode("utf-8")
         return {
             "dump": self.path.name, "index": None, "line": line,
-            "reason": f"{problem} (expected {expected})", "text": text[:REJECT_TEXT_CHARS],
+            "reason": f"{problem} (expected {expected})", "text": text,
         }  # fmt: skip
 
     def wrong_length(self, group: list[tuple[int, str]], parts: tuple[str, ...]) -> dict | None:

@@ -207,6 +207,8 @@ def make_record(title: Para, abstract: Para, block: Para | None, problems: Probl
     record = new_record(LAYOUT, line, title[0][1], abstract[0][1], **fields)
     if org_name:
         record["_org_name"] = org_name  # not a record column: ingest keeps it in extras
+    if block is not None:
+        record["_date_line"] = block[-1][0]  # not a column: where a refused date is reported
     return record
 
 

@@ -82,12 +82,14 @@ def parse_export_date(value: object) -> tuple[str | None, bool] | None:
 
 @dataclass
 class DumpDate:
-    """A dump's date, how it was found, and whether it is only a lower bound."""
+    """A dump's date, how it was found, and whether it is only a lower bound or an assumption
+    (no printed year: taken from the file's timestamp, see `assume_date`)."""
 
     date: str | None
     year: int | None
     reasoning: list[str] = field(default_factory=list)
     lower_bound: bool = False
+    assumption: str | None = None
 
 
 def corroborated_years(
@@ -152,3 +154,35 @@ def infer_dump_date(
         date = dt.date(year, 1, 1).isoformat()
         why.append(f"no header date and no year-less entry: {date} is a lower bound")
     return DumpDate(date, year, why, lower_bound=True)
+
+
+# ArXiv, and so every listing of its papers, starts in 1991: an earlier file timestamp (a zip
+# entry's 1980, a build tool's 1970) says nothing about when the page was saved.
+EARLIEST_TIMESTAMP = dt.date(1991, 1, 1)
+_YEARS_BACK = 8  # enough to find a leap year for a "Feb 29"
+
+
+def assume_date(
+    header_date: PrintedDate | None, dates: list[PrintedDate], limit: dt.date, basis: str
+) -> DumpDate | None:
+    """A page that prints no year at all (issue 12): the most recent date with the header's
+    month and day that is not after `limit` (the file's timestamp or the run's date, whichever
+    is earlier; `basis` says which) and on which every year-less entry date exists. Without a
+    header, the latest year-less entry date plays its part, as a lower bound."""
+    yearless = [d for d in dates if d.year is None]
+    anchor = header_date or max(yearless, key=lambda d: (d.month, d.day), default=None)
+    if anchor is None:
+        return None
+    for year in range(limit.year, limit.year - _YEARS_BACK, -1):
+        date = anchor.iso(year)
+        if date is None or date > limit.isoformat() or any(d.iso(year) is None for d in yearless):
+            continue
+        what = "header date" if header_date is not None else "latest year-less entry date"
+        why = (
+            f"assumption: no printed year settles the year, so the {what} "
+            f"{MONTHS[anchor.month - 1]} {anchor.day} is taken in the most recent year that "
+            f"puts it on or before {basis}: {date}. A file copied or touched long after it "
+            "was saved misleads this: pin the date in configs/snapshots.yaml"
+        )
+        return DumpDate(date, year, [why], lower_bound=header_date is None, assumption=why)
+    return None

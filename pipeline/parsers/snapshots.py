@@ -16,7 +16,15 @@ import yaml
 
 from pipeline.errors import ConfigError
 from pipeline.parsers.base import ParsedDump
-from pipeline.parsers.dates import DumpDate, PrintedDate, corroborated_years, infer_dump_date
+from pipeline.parsers.dates import (
+    EARLIEST_TIMESTAMP,
+    DumpDate,
+    PrintedDate,
+    assume_date,
+    corroborated_years,
+    infer_dump_date,
+    parse_printed,
+)
 from pipeline.textclean import title_key
 
 log = logging.getLogger(__name__)
@@ -83,30 +91,125 @@ class Snapshot:
     inferred: DumpDate
     pinned_date: str | None = None
     conflicts: list[str] = field(default_factory=list)
+    # entry dates that cannot be true: {"index", "line", "date_raw", "reason"}
+    refused: list[dict] = field(default_factory=list)
 
 
-def _dated_titles(parsed: ParsedDump) -> list[tuple[str, PrintedDate]]:
-    from pipeline.parsers.dates import parse_printed
+@dataclass(frozen=True)
+class Dated:
+    """One entry's printed date, and its title key to meet the same paper in other dumps."""
 
+    index: int
+    line: int
+    raw: str
+    date: PrintedDate
+    key: str
+
+
+def dated_entries(parsed: ParsedDump) -> list[Dated]:
     out = []
     for rec in parsed.records:
         d = parse_printed(rec["date_raw"]) if rec["date_raw"] else None
         if d is not None:
-            out.append((title_key(rec["title"]), d))
+            line = rec.get("_date_line", rec["line"])  # a block's date line (Daily Papers)
+            out.append(Dated(rec["index"], line, rec["date_raw"], d, title_key(rec["title"])))
     return out
 
 
-def text_snapshots(dumps: dict[str, ParsedDump], pins: dict[str, Pin]) -> dict[str, Snapshot]:
-    """Sources and dates of the text dumps; the same paper across dumps corroborates years."""
-    dated = {name: _dated_titles(p) for name, p in dumps.items()}
+def text_snapshots(
+    dumps: dict[str, ParsedDump], pins: dict[str, Pin], today: dt.date,
+    saved: dict[str, dt.date] | None = None,
+) -> dict[str, Snapshot]:  # fmt: skip
+    """Sources and dates of the text dumps; the same paper across dumps corroborates years.
+
+    Dates that cannot be true (after a pinned date or after the run's date) are refused
+    first, so they are evidence neither here nor for another dump; `saved` (file timestamps)
+    only serves pages that print no year at all (`dates.assume_date`).
+    """
+    dated = {name: dated_entries(p) for name, p in dumps.items()}
+    early = {name: refuse_early(dated[name], pins, name, today) for name in dumps}
+    usable = {name: [e for e in dated[name] if e.index not in early[name]] for name in dumps}
     snaps: dict[str, Snapshot] = {}
     for name, parsed in dumps.items():
-        others = [x for other, xs in dated.items() if other != name for x in xs]
-        votes: Counter = corroborated_years(dated[name], others)
-        inferred = infer_dump_date(parsed.header_date, [d for _, d in dated[name]], votes)
-        snaps[name] = resolve(name, parsed.layout, parsed.header, inferred, pins)
-        check_pin(snaps[name], [d for _, d in dated[name]])
+        others = [(e.key, e.date) for o, es in usable.items() if o != name for e in es]
+        limit = clock_limit(today, (saved or {}).get(name))
+        snap = date_dump(name, parsed, (usable[name], others), pins, today, limit)
+        snap.refused = sorted([*early[name].values(), *snap.refused], key=lambda r: r["index"])
+        if snap.refused:
+            snap.inferred.reasoning.append(
+                f"{len(snap.refused)} entry date(s) refused as impossible (refused_dates): "
+                "not used as evidence for the dump's year"
+            )
+        check_pin(snap, [e.date for e in dated[name]])
+        snaps[name] = snap
     return snaps
+
+
+def clock_limit(today: dt.date, saved: dt.date | None) -> tuple[dt.date, str]:
+    """The latest day a page can have been saved, and what says so."""
+    if saved is None or saved < EARLIEST_TIMESTAMP or saved >= today:
+        return today, f"the run's date {today}"
+    return saved, f"the file's timestamp {saved}"
+
+
+def date_dump(
+    name: str, parsed: ParsedDump, evidence: tuple[list[Dated], list], pins: dict,
+    today: dt.date, limit: tuple[dt.date, str],
+) -> Snapshot:  # fmt: skip
+    """Infer, resolve, and refuse the dates after the result; a refused date that printed a
+    year was evidence, so the inference runs again without it."""
+    own, others = evidence
+    refused: dict[int, dict] = {}
+    while True:
+        votes: Counter = corroborated_years([(e.key, e.date) for e in own], others)
+        inferred = infer_dump_date(parsed.header_date, [e.date for e in own], votes)
+        if inferred.year is None:
+            assumed = assume_date(parsed.header_date, [e.date for e in own], *limit)
+            if assumed is not None:
+                assumed.reasoning[:0] = inferred.reasoning
+                inferred = assumed
+        snap = resolve(name, parsed.layout, parsed.header, inferred, pins)
+        late = refuse_late(own, snap, today)
+        refused.update(late)
+        if not any(e.date.year is not None for e in own if e.index in late):
+            break
+        own = [e for e in own if e.index not in late]
+    snap.refused = list(refused.values())
+    return snap
+
+
+def refuse_early(entries: list[Dated], pins: dict, name: str, today: dt.date) -> dict:
+    """Dates that print a year after the pinned date, or after the run's date."""
+    pin = pins.get(snapshot_id(name))
+    if pin and pin.date:
+        return _refuse(entries, None, pin.date, f"after the dump's pinned date {pin.date}")
+    return _refuse(entries, None, _tomorrow(today), f"after the run's date {today}")
+
+
+def refuse_late(entries: list[Dated], snap: Snapshot, today: dt.date) -> dict:
+    """Dates (year-less ones read in the dump's year) after the dump's date where that is
+    exact, else after the run's date."""
+    year = int(snap.date[:4]) if snap.date else None
+    if snap.date and (snap.pinned_date or not snap.inferred.lower_bound):
+        how = (
+            "pinned" if snap.pinned_date else "assumed" if snap.inferred.assumption else "inferred"
+        )
+        return _refuse(entries, year, snap.date, f"after the dump's {how} date {snap.date}")
+    return _refuse(entries, year, _tomorrow(today), f"after the run's date {today}")
+
+
+def _tomorrow(today: dt.date) -> str:
+    return (today + dt.timedelta(days=1)).isoformat()  # one day of slack for time zones
+
+
+def _refuse(entries: list[Dated], year: int | None, ceiling: str, because: str) -> dict:
+    out = {}
+    for e in entries:
+        iso = e.date.iso(year)
+        if iso is not None and iso > ceiling:
+            out[e.index] = {"index": e.index, "line": e.line, "date_raw": e.raw,
+                            "reason": f"date {e.raw!r} ({iso}) is {because}"}  # fmt: skip
+    return out
 
 
 def resolve(name: str, layout: str, header: dict, inferred: DumpDate, pins: dict) -> Snapshot:

@@ -5,13 +5,20 @@ Columns are matched by name, case-insensitively: `title`; `abstract` or `summary
 `category` or `primary_category`, `upvotes`. Every other column is kept, per row, as a JSON
 object in the `extra` column of `extras.parquet` (see docs/schemas.md), so an id or a label
 survives without changing the records table.
+
+Damage costs only what it touches: a row with bytes not in the file's encoding or with control
+characters is one reject; a stream that breaks off (a cut gzip) ends with one reject for the
+rest. An export without a date column is an error in a strict run and a file of undated rows
+in a lenient one (dates drive the trends; a strict run should not lose them unnoticed).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +39,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("title", "abstract", "date")
 csv.field_size_limit(1 << 26)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read (surrogateescape)
 
 
 @dataclass
@@ -47,20 +56,28 @@ class TabularSummary:
     rejects: int = 0
     min_date: str | None = None
     max_date: str | None = None
+    undated: int = 0
+    notes: list[str] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)  # dates after the run's date
+    today: dt.date | None = None  # the run's date: no row can be dated after it
 
 
-def resolve_columns(path: Path, line: int, names: list[str]) -> dict[str, str]:
-    """Map record fields to the export's column names; error if a required one is missing."""
+def resolve_columns(path: Path, line: int, names: list[str], lenient: bool) -> dict[str, str]:
+    """Map record fields to the export's column names; error if a required one is missing.
+
+    Without a date column a lenient run reads the rows as undated (the caller notes it)."""
     lower = {n.strip().lower(): n for n in names}
     found = {}
     for fld, aliases in ALIASES.items():
         hit = next((lower[a] for a in aliases if a in lower), None)
         if hit is not None:
             found[fld] = hit
-    missing = [f for f in REQUIRED if f not in found]
+    missing = [f for f in REQUIRED if f not in found and not (f == "date" and lenient)]
     if missing:
+        hint = (" (run with --lenient to read its rows as undated papers)"
+                if missing == ["date"] else "")  # fmt: skip
         raise InputDataError(
-            path, line, f"export lacks column(s) {missing}; it has {sorted(names)[:20]}",
+            path, line, f"export lacks column(s) {missing}; it has {sorted(names)[:20]}{hint}",
             "columns " + ", ".join("/".join(ALIASES[f]) for f in REQUIRED),
         )  # fmt: skip
     return found
@@ -76,35 +93,66 @@ def _authors(value: Any) -> list[str]:
 
 
 def row_to_record(
-    row: dict[str, Any], cols: dict[str, str], layout: str, line: int, problems: Problems
-) -> tuple[dict, dict | None]:
+    row: dict[str, Any], cols: dict[str, str], layout: str, line: int, problems: Problems,
+    today: dt.date | None = None,
+) -> tuple[dict, dict | None]:  # fmt: skip
     """(record or reject, extras or None) for one row."""
     text = json.dumps(row, ensure_ascii=False, default=str)
+    if (why := unreadable(row)) is not None:
+        return problems.entry(line, why, "text in the file's encoding", text), None
     title, abstract = row.get(cols["title"]), row.get(cols["abstract"])
     for name, value in (("title", title), ("abstract", abstract)):
         if not isinstance(value, str) or not value.strip():
             return problems.entry(
                 line, f"empty or missing {name}", f"a non-empty {name}", text
             ), None
-    raw_date = row.get(cols["date"])
-    parsed = parse_export_date(raw_date)
-    if parsed is None:
+    raw_date = row.get(cols["date"]) if "date" in cols else None
+    fields = date_fields(raw_date, line, problems, today)
+    if fields is None:
         return problems.entry(
             line, f"unreadable date {raw_date!r}", "YYYY-MM-DD, 'Mon D, YYYY' or a year", text
         ), None  # fmt: skip
-    iso, has_year = parsed
-    fields: dict[str, Any] = {
-        "date_raw": None if iso is None else str(raw_date).strip(), "date": iso,
-        "date_has_year": has_year, "authors": _authors(row.get(cols.get("authors", ""))),
-    }  # fmt: skip
+    refused = fields.pop("_refused", None)
+    fields["authors"] = _authors(row.get(cols.get("authors", "")))
     if "category" in cols and row.get(cols["category"]) not in (None, ""):
         fields["category"] = str(row[cols["category"]])
     if "upvotes" in cols and str(row.get(cols["upvotes"], "")).strip().isdigit():
         fields["upvotes"] = int(str(row[cols["upvotes"]]).strip())
     record = new_record(layout, line, title, abstract, **fields)
+    if refused:
+        record["_refused"] = refused  # counted by the reader, never written
     used = set(cols.values())
     extra = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
     return record, extra or None
+
+
+def date_fields(raw: Any, line: int, problems: Problems, today: dt.date | None) -> dict | None:
+    """The record's date fields for a date cell, None if unreadable. A date after the run's
+    date cannot be true: an error in a strict run, else the row is kept undated (the printed
+    value stays in `date_raw`) and the refusal is handed on as `_refused`."""
+    parsed = parse_export_date(raw)
+    if parsed is None:
+        return None
+    iso, has_year = parsed
+    shown = None if iso is None else str(raw).strip()
+    fields: dict[str, Any] = {"date_raw": shown, "date": iso, "date_has_year": has_year}
+    # one day of slack: the site's calendar may run ahead of this machine's time zone
+    if iso is not None and today is not None and iso > str(today + dt.timedelta(days=1)):
+        why = f"date {shown!r} ({iso}) is after the run's date {today}"
+        if not problems.lenient:
+            raise InputDataError(problems.path, line, why, "a date on or before the run's date")
+        fields.update(date=None, _refused={"line": line, "date_raw": shown, "reason": why})
+    return fields
+
+
+def unreadable(row: dict[str, Any]) -> str | None:
+    """Why a row's text cannot be trusted: undecodable bytes or control characters."""
+    cells = [c for kv in row.items() for c in kv if isinstance(c, str)]
+    if any(_UNDECODED.search(c) for c in cells):
+        return "bytes not in the file's encoding"
+    if any(_CONTROL.search(c) for c in cells):
+        return "control characters (binary data) in the row"
+    return None
 
 
 def _rows_jsonl(path: Path, text: io.TextIOBase, problems: Problems) -> Iterator[tuple]:
@@ -139,9 +187,11 @@ def _rows_csv(path: Path, text: io.TextIOBase, problems: Problems) -> Iterator[t
             yield start, header, "header"
             continue
         if len(cells) != len(header):
+            # an unclosed quote swallows the lines after it: say how far the row reached
+            span = f" (the row spans lines {start}-{end})" if end > start else ""
             yield start, None, problems.entry(
-                start, f"{len(cells)} cells for {len(header)} columns", "one cell per column",
-                ",".join(cells),
+                start, f"{len(cells)} cells for {len(header)} columns{span}",
+                "one cell per column", ",".join(cells),
             )  # fmt: skip
             continue
         yield start, dict(zip(header, cells, strict=True)), None
@@ -154,55 +204,93 @@ def read_chunks(
     are `{"index": i, "extra": {...}}` for rows with columns beyond the record's."""
     problems = Problems(path, lenient)
     summary.encoding = sniff_encoding(path)
-    newline = "" if layout == "csv" else None
-    with open_binary(path) as raw:
-        text = io.TextIOWrapper(raw, encoding=summary.encoding, newline=newline)
-        rows = (
-            _rows_csv(path, text, problems)
-            if layout == "csv"
-            else _rows_jsonl(path, text, problems)
-        )
-        items: list[dict] = []
-        extras: list[dict] = []
-        cols: dict[str, str] | None = None
-        try:
-            for line_no, row, flag in rows:
-                if flag == "header":
-                    cols = resolve_columns(path, line_no, row)
-                    continue
-                if isinstance(flag, dict):  # a reject from the row reader
-                    item, extra = flag, None
-                else:
-                    if cols is None:
-                        cols = resolve_columns(path, line_no, list(row))
-                    item, extra = row_to_record(row, cols, layout, line_no, problems)
-                item["index"] = summary.entries
-                item["dump"] = path.name
-                summary.entries += 1
-                if "reason" in item:
-                    summary.rejects += 1
-                else:
-                    summary.records += 1
-                    _track_dates(summary, item["date"])
-                    if extra:
-                        if not summary.extra_columns:
-                            summary.extra_columns = sorted(extra)
-                        extras.append({"index": item["index"], "extra": extra})
-                items.append(item)
-                if len(items) >= chunk_rows:
-                    yield items, extras
-                    items, extras = [], []
-        except UnicodeDecodeError as e:
-            raise InputDataError(path, None, f"bytes not in {summary.encoding}: {e.reason}",
-                                 "one encoding throughout the file") from e  # fmt: skip
-        if cols is not None:
-            summary.columns = cols
-        if items:
+    items: list[dict] = []
+    extras: list[dict] = []
+    for item, extra in _numbered(path, layout, problems, summary):
+        if extra:
+            if not summary.extra_columns:
+                summary.extra_columns = sorted(extra)
+            extras.append({"index": item["index"], "extra": extra})
+        items.append(item)
+        if len(items) >= chunk_rows:
             yield items, extras
+            items, extras = [], []
+    if items:
+        yield items, extras
+
+
+def _numbered(
+    path: Path, layout: str, problems: Problems, summary: TabularSummary
+) -> Iterator[tuple[dict, dict | None]]:
+    """Items numbered and counted in file order. A stream that breaks off after some rows
+    ends, in a lenient run, with one reject for the rest: the rows before it are written
+    already, so the file cannot become a single whole-file reject any more."""
+    line = 0
+    try:
+        for item, extra in _items(path, layout, problems, summary):
+            line = item["line"]
+            item["index"], item["dump"] = summary.entries, path.name
+            summary.entries += 1
+            if "reason" in item:
+                summary.rejects += 1
+            else:
+                summary.records += 1
+                _track_dates(summary, item["date"])
+                if refused := item.pop("_refused", None):
+                    summary.refused.append({"index": item["index"], **refused})
+            yield item, extra
+    except (InputDataError, OSError, EOFError, csv.Error, UnicodeDecodeError) as e:
+        err = e if isinstance(e, InputDataError) else InputDataError(
+            path, line + 1, f"unreadable from here on: {e}", "a complete file")  # fmt: skip
+        if not problems.lenient or summary.entries == 0:
+            raise err from e
+        tail = problems.entry(err.line or line + 1, err.problem, err.expected, "")
+        tail["index"], tail["dump"] = summary.entries, path.name
+        summary.entries += 1
+        summary.rejects += 1
+        yield tail, None
+
+
+def _items(
+    path: Path, layout: str, problems: Problems, summary: TabularSummary
+) -> Iterator[tuple[dict, dict | None]]:
+    """(record or reject, extras) per row, with the columns resolved on the way."""
+    errors = "replace" if summary.encoding == "utf-16" else "surrogateescape"
+    with open_binary(path) as raw:
+        text = io.TextIOWrapper(raw, encoding=summary.encoding, errors=errors,
+                                newline="" if layout == "csv" else None)  # fmt: skip
+        reader = _rows_csv if layout == "csv" else _rows_jsonl
+        cols: dict[str, str] | None = None
+        for line_no, row, flag in reader(path, text, problems):
+            if flag == "header":
+                cols = resolve_columns(path, line_no, row, problems.lenient)
+                _note_columns(summary, cols)
+                continue
+            if isinstance(flag, dict):  # a reject from the row reader
+                yield flag, None
+                continue
+            if layout == "jsonl":  # each object names its own fields
+                try:
+                    cols = resolve_columns(path, line_no, list(row), problems.lenient)
+                except InputDataError as e:
+                    if not problems.lenient:
+                        raise
+                    yield problems.entry(line_no, e.problem, e.expected, str(row)), None
+                    continue
+                _note_columns(summary, cols)
+            yield row_to_record(row, cols, layout, line_no, problems, summary.today)
+
+
+def _note_columns(summary: TabularSummary, cols: dict[str, str]) -> None:
+    if not summary.columns:
+        summary.columns = cols
+    if "date" not in cols and not summary.notes:
+        summary.notes.append("no date column: rows read as undated papers (lenient run)")
 
 
 def _track_dates(summary: TabularSummary, date: str | None) -> None:
     if date is None:
+        summary.undated += 1
         return
     if summary.min_date is None or date < summary.min_date:
         summary.min_date = date

@@ -9,6 +9,7 @@ because one dump's dates help date another; exports are streamed here in chunks.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import shutil
@@ -71,8 +72,11 @@ class TableSink:
         self.tmp.replace(self.path)
 
 
-def run(cfg: Config, lenient: bool | None = None) -> dict[str, Any]:
+def run(cfg: Config, lenient: bool | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """Ingest every dump; `today` (the run's date, default the machine's) bounds what an
+    entry date can be."""
     lenient = cfg.ingest.lenient if lenient is None else lenient
+    today = today or dt.date.today()
     files = list_dumps(cfg.paths.seeds, cfg.ingest.patterns)
     pins = load_pins(cfg.paths.snapshots)
     out = cfg.stage_dir("ingest")
@@ -80,7 +84,10 @@ def run(cfg: Config, lenient: bool | None = None) -> dict[str, Any]:
     out.mkdir(parents=True)
 
     texts, exports, unreadable = read_dumps(files, lenient, cfg)
-    snaps = text_snapshots(texts, pins)
+    saved = {p.name: dt.date.fromtimestamp(p.stat().st_mtime) for p in files if p.name in texts}
+    snaps = text_snapshots(texts, pins, today, saved)
+    if not lenient:
+        check_refused(files, snaps)
 
     records = TableSink(out / "records.parquet", RECORDS_SCHEMA)
     extras = TableSink(out / "extras.parquet", EXTRAS_SCHEMA)
@@ -95,8 +102,9 @@ def run(cfg: Config, lenient: bool | None = None) -> dict[str, Any]:
                     extras.write(text_extras(texts[name]))
                     report[name] = write_text_dump(texts[name], snaps[name], records, rejects)
                 else:
-                    report[name] = write_export(path, exports[name], cfg, lenient, pins, records,
-                                                extras, rejects)  # fmt: skip
+                    sinks = (records, extras, rejects)
+                    report[name] = export_or_reject(path, exports[name], cfg, (lenient, today),
+                                                    pins, sinks)  # fmt: skip
     except BaseException:
         for sink in (records, extras):
             sink.writer.close()
@@ -166,12 +174,28 @@ def parse_text_task(item: tuple[Path, bytes], lenient: bool) -> ParsedDump | Inp
         return e
 
 
+def check_refused(files: list[Path], snaps: dict[str, Snapshot]) -> None:
+    """A strict run stops at the first entry date that cannot be true, in file order."""
+    for path in files:
+        snap = snaps.get(path.name)
+        if snap is not None and snap.refused:
+            first = snap.refused[0]
+            raise InputDataError(
+                path, first["line"], first["reason"],
+                "a date on or before the dump's date (correct the entry, or the pin in "
+                "configs/snapshots.yaml)",
+            )  # fmt: skip
+
+
 def resolve_dates(parsed: ParsedDump, snap: Snapshot) -> None:
-    """ISO dates for records; a missing year is the dump's year (the site's rule)."""
+    """ISO dates for records; a missing year is the dump's year (the site's rule). A refused
+    date leaves its record undated; `date_raw` still shows what was printed."""
     year = int(snap.date[:4]) if snap.date else None
+    refused = {r["index"] for r in snap.refused}
     for rec in parsed.records:
+        rec.pop("_date_line", None)
         printed = parse_printed(rec["date_raw"]) if rec["date_raw"] else None
-        if printed is not None:
+        if printed is not None and rec["index"] not in refused:
             rec["date"] = printed.iso(year)
 
 
@@ -183,8 +207,8 @@ def write_text_dump(parsed: ParsedDump, snap: Snapshot, records: TableSink, reje
     undated = sum(1 for r in parsed.records if r["date_raw"] and r["date"] is None)
     entry = {
         "layout": parsed.layout, "header": parsed.header, "stated_count": parsed.stated_count,
-        "count_matches": None if parsed.stated_count is None
-        else parsed.stated_count == parsed.n_entries,
+        "count_matches": None if parsed.stated_count is None  # unreadable lines are no entries
+        else parsed.stated_count == parsed.n_entries - parsed.junk_rejects,
         "entries": parsed.n_entries, "records": len(parsed.records),
         "rejects": len(parsed.rejects), "encoding": parsed.encoding, "notes": parsed.notes,
         "undated_records": undated, **snapshot_fields(snap),
@@ -206,20 +230,38 @@ def text_extras(parsed: ParsedDump) -> list[dict]:
 
 
 def snapshot_fields(snap: Snapshot) -> dict:
+    assumed = bool(snap.inferred.assumption) and not snap.pinned_date
     return {
         "snapshot": snap.id, "source": snap.source, "date": snap.date,
         "date_inferred": snap.inferred.date, "date_pinned": snap.pinned_date,
         "date_is_lower_bound": snap.inferred.lower_bound and not snap.pinned_date,
+        "date_assumed": assumed, "date_assumption": snap.inferred.assumption if assumed else None,
         "date_reasoning": snap.inferred.reasoning, "date_conflicts": snap.conflicts,
+        "refused_dates": snap.refused,
     }  # fmt: skip
 
 
+def export_or_reject(
+    path: Path, layout: str, cfg: Config, mode: tuple[bool, dt.date], pins: dict, sinks: tuple
+) -> dict:
+    """One export; in a lenient run a file that fails before its first row (a missing
+    column, unreadable bytes) is one whole-file reject. Later failures end in a reject for
+    the rest of the file (`tabular`), since the rows before them are written already."""
+    try:
+        return write_export(path, layout, cfg, mode, pins, sinks)
+    except InputDataError as e:
+        if not mode[0]:
+            raise
+        log.warning("rejected whole file: %s", e)
+        return file_reject(e, sinks[2])
+
+
 def write_export(
-    path: Path, layout: str, cfg: Config, lenient: bool, pins: dict, records: TableSink,
-    extras: TableSink, rejects,
-) -> dict:  # fmt: skip
-    summary = TabularSummary(layout)
-    for items, extra_rows in read_chunks(path, layout, cfg.ingest.chunk_rows, lenient, summary):
+    path: Path, layout: str, cfg: Config, mode: tuple[bool, dt.date], pins: dict, sinks: tuple
+) -> dict:
+    records, extras, rejects = sinks
+    summary = TabularSummary(layout, today=mode[1])
+    for items, extra_rows in read_chunks(path, layout, cfg.ingest.chunk_rows, mode[0], summary):
         records.write([it for it in items if "reason" not in it])
         for it in items:
             if "reason" in it:
@@ -233,6 +275,7 @@ def write_export(
            "lower bound"]  # fmt: skip
     inferred = DumpDate(summary.max_date, None, why, lower_bound=True)
     snap = resolve(path.name, layout, {}, inferred, pins)
+    snap.refused = summary.refused
     for c in snap.conflicts:
         log.warning("%s: %s", snap.id, c)
     return {
@@ -240,7 +283,8 @@ def write_export(
                                      "extra_columns": summary.extra_columns},
         "stated_count": None, "count_matches": None, "entries": summary.entries,
         "records": summary.records, "rejects": summary.rejects, "encoding": summary.encoding,
-        "notes": [], "date_range": [summary.min_date, summary.max_date], **snapshot_fields(snap),
+        "notes": summary.notes, "undated_records": summary.undated,
+        "date_range": [summary.min_date, summary.max_date], **snapshot_fields(snap),
     }  # fmt: skip
 
 
