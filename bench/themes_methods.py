@@ -15,8 +15,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 from pipeline.config import load_config
 from pipeline.embed_cache import EmbeddingCache
 from pipeline.encoders import load_encoder
@@ -25,29 +23,6 @@ from pipeline.themes import evaluation as ev
 from pipeline.themes.definitions import load_themes
 from pipeline.themes.features import make_bank
 from pipeline.themes.labels import read_label_sets, theme_names
-
-
-def cross_source(method, labels, bank, names, k, seed, c) -> dict:
-    sets = list(dict.fromkeys(labels["set"]))
-    out = {}
-    for train in sets:
-        for test in sets:
-            if train == test:
-                continue
-            in_train = (labels["set"] == train).to_numpy()
-            seen = set(labels.loc[in_train, "key"])
-            in_test = ((labels["set"] == test) & ~labels["key"].isin(seen)).to_numpy()
-            per = {}
-            for name in names:
-                rows, y = ev._split(labels, names, name)
-                tr, te = rows[in_train[rows]], rows[in_test[rows]]
-                pred = ev.cross_source_predictions(
-                    method, name, bank.take(tr), y[in_train[rows]], bank.take(te), k, seed, c
-                )
-                per[name] = ev.prf(y[in_test[rows]], pred)["f1"]
-            out[f"{train}->{test}"] = {"macro_f1": round(float(np.mean(list(per.values()))), 4),
-                                       **per}  # fmt: skip
-    return out
 
 
 def main() -> None:
@@ -75,7 +50,15 @@ def main() -> None:
     for method in args.methods:
         for c in args.c:
             t0 = time.perf_counter()
-            res = cross_source(method, labels, bank, names, cfg.themes.cv_folds, cfg.seed, c)
+            res = {
+                split: {
+                    "macro_f1": r["macro_f1"],
+                    **{t: v["f1"] for t, v in r["per_theme"].items()},
+                }
+                for split, r in ev.cross_source(
+                    method, labels, bank, names, cfg.themes.cv_folds, cfg.seed, c
+                ).items()
+            }
             row = {"encoder": encoder.name, "method": method, "c": c, **res,
                    "seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
             print(json.dumps(row))

@@ -122,7 +122,7 @@ def test_stage_writes_scores_metrics_and_topic_shares(project):
         assert set(headline[split]["per_theme"]) == {"anomaly", "adaptation"}
         lo, hi = headline[split]["per_theme"]["anomaly"]["f1_ci"]
         assert lo <= headline[split]["per_theme"]["anomaly"]["f1"] <= hi
-    assert set(headline["options_macro_f1"]) == {"combined", "similarity", "keywords"}
+    assert set(headline["options_macro_f1"]) == {project.themes.method, "similarity", "keywords"}
     saved = read_json(out / "evaluation.json")
     assert saved["modes"] == {
         "anomaly": "supervised",

@@ -98,11 +98,11 @@ def _split(labels, names, name):
     return rows, labels[name].to_numpy()[rows].astype(int)
 
 
-def evaluate_method(method, labels, bank: Bank, names, k, seed, c) -> dict:
-    """One method's accuracy: every ordered pair of sets (train -> test), and nested CV on the
-    union. `labels` has one row per labelled paper in `bank` order; `set` says its source."""
+def cross_source(method, labels, bank: Bank, names, k, seed, c) -> dict:
+    """Every ordered pair of sets: train (and calibrate) on one, score the other once, leaving
+    out the papers labelled in the training set too. `labels` has one row per labelled paper
+    in `bank` order; `set` says its source."""
     sets = list(dict.fromkeys(labels["set"]))
-    union = ~labels["key"].duplicated(keep="first").to_numpy()
     out: dict = {}
     for train in sets:
         for test in sets:
@@ -123,6 +123,13 @@ def evaluate_method(method, labels, bank: Bank, names, k, seed, c) -> dict:
                 )
                 per_theme[name] = scored(yte, pred, seed)
             out[f"{train}->{test}"] = table(per_theme)
+    return out
+
+
+def evaluate_method(method, labels, bank: Bank, names, k, seed, c) -> dict:
+    """One method's accuracy: `cross_source`, and nested CV on the union of the sets."""
+    out = cross_source(method, labels, bank, names, k, seed, c)
+    union = ~labels["key"].duplicated(keep="first").to_numpy()
     per_theme = {}
     for name in names:
         rows, y = _split(labels, names, name)
