@@ -22,10 +22,13 @@ import numpy as np
 RELATIONS = ("continued", "split", "merged", "born", "died")
 
 
-def topic_centroids(embeddings: np.ndarray, topics: Sequence[int]) -> tuple[list[int], np.ndarray]:
-    """Mean embedding of each topic's documents (outliers, topic -1, left out), in id order."""
+def topic_centroids(
+    embeddings: np.ndarray, topics: Sequence[int], outliers: bool = False
+) -> tuple[list[int], np.ndarray]:
+    """Mean embedding of each topic's documents, in id order; the outlier group (-1) only when
+    `outliers` (BERTopic's topic_embeddings_ has a row for it, an alignment must not)."""
     topics = np.asarray(topics)
-    ids = sorted(int(t) for t in set(topics.tolist()) if t != -1)
+    ids = sorted(int(t) for t in set(topics.tolist()) if outliers or t != -1)
     dim = embeddings.shape[1] if embeddings.ndim == 2 else 0
     if not ids:
         return [], np.zeros((0, dim), dtype=float)

@@ -19,6 +19,7 @@ from pipeline.bertopic_logging import quiet_bertopic
 from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
 from pipeline.library_params import LibraryParams, UmapParams
+from pipeline.topic_align import topic_centroids
 from pipeline.topic_assign import assign, best_probability, place
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def fit_topics(
                 representation_model=model.representation_model,
             )
         # update_topics falls back to word-embedding topic vectors; centroids are what fit uses.
-        model.topic_embeddings_ = topic_centroids(topics, embeddings)
+        model.topic_embeddings_ = topic_centroids(embeddings, topics, outliers=True)[1]
     probs[topics != before] = 0.0
     return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
 
@@ -237,11 +238,6 @@ def reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -
         embeddings=embeddings if strategy == "embeddings" else None,
     )
     return np.asarray(new, dtype=int)
-
-
-def topic_centroids(topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
-    """Mean embedding per topic, rows in sorted topic order (-1 first when present)."""
-    return np.stack([embeddings[topics == t].mean(axis=0) for t in np.unique(topics)])
 
 
 def fit_bertopic(

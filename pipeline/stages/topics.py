@@ -20,6 +20,7 @@ from pipeline.config import Config, Topics
 from pipeline.engine import open_engine
 from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
 from pipeline.snapshot_catalog import dump_order, read_dumps
+from pipeline.topic_align import topic_centroids
 from pipeline.topic_history import plan
 from pipeline.topic_model import (
     TopicFit,
@@ -28,7 +29,6 @@ from pipeline.topic_model import (
     fit_topics,
     map_coords,
     sample_rows,
-    topic_centroids,
     topic_labels,
 )
 
@@ -116,7 +116,7 @@ def topic_info(
     words = ctfidf_words(fit.model, t.bertopic.top_n_words)
     labels = topic_labels(fit.model, t.label_words)
     topics = np.unique(fit.topics)
-    centroids = topic_centroids(fit.topics, embeddings)
+    _, centroids = topic_centroids(embeddings, fit.topics, outliers=True)
     ids_arr = np.asarray(ids)
     rows = []
     for topic, centroid in zip(topics, centroids, strict=True):
