@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputDataError
-from pipeline.parsers import read_text_dump
+from pipeline.parsers import daily_papers, read_text_dump
 from pipeline.parsers.plausible import abstract_problem, pair_score, title_problem
 
 DATA = Path(__file__).parent / "data" / "dumps"
@@ -41,7 +41,8 @@ def test_shapes():
     assert title_problem("Does DINOv3 Set a New Medical Vision Standard?") is None
     assert "full stop" in title_problem("A short abstract about notes on the engine.")
     assert "characters" in title_problem("word " * 80)
-    assert abstract_problem("Second abstract, with no metadata block after it at all") is None
+    assert abstract_problem("Second abstract, with no metadata block after it at all.") is None
+    assert "title-shaped" in abstract_problem("A co-evolving agentic AI system for imaging")
     assert "title-shaped" in abstract_problem("Contrastive Learning of Medical Images")
     assert "author" in abstract_problem("Sunan He, Taian Guo et al.")
     assert "word" in abstract_problem("Abstract.")
@@ -80,18 +81,19 @@ def test_orphan_before_a_sentence_case_title(tmp_path):
     assert [r["line"] for r in d.rejects] == [line_of(path, "Orphan Title Alpha")]
 
 
-def test_ambiguous_run_is_rejected_not_guessed(tmp_path):
-    """A period-less sentence-case line between a title and a short abstract could be the
-    first entry's abstract or the second entry's title: both lines are reported."""
-    weak = "Short abstract with no full stop after it at all"
-    path = daily(tmp_path, ["Second Paper Title", weak,
-                            "Third abstract, which ends properly and is a little longer.",
-                            BLOCK])  # fmt: skip
+def test_ambiguous_run_is_rejected_not_guessed(tmp_path, monkeypatch):
+    """Where two pairings fit equally well, the paragraphs they disagree on are reported."""
+    monkeypatch.setattr(daily_papers, "pair_score", lambda title, abstract: 1)
+    lines = ["Second Paper Title", "It works. Then it ends", "Third abstract, longer."]
+    assert daily_papers.choose_pairs(lines) == (set(), {0, 1, 2})
+    path = daily(tmp_path, [*lines, BLOCK])
     d = read_text_dump(path, lenient=True)
     assert d.records == [] and len(d.rejects) == 3
     assert all("ambiguous" in r["reason"] for r in d.rejects)
     with pytest.raises(InputDataError, match="ambiguous"):
         read_text_dump(path)
+    monkeypatch.undo()  # by shape, the second line is the first entry's abstract
+    assert [r["title"] for r in read_text_dump(path, lenient=True).records] == [lines[0]]
 
 
 def test_fixture_without_its_third_title(tmp_path):

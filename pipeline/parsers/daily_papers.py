@@ -33,6 +33,9 @@ _AUTHORS = re.compile(r"•\s*(\d+) authors?")
 _ORG = re.compile(r"(\S+)(?: (.*))?")
 _DATE = re.compile(rf"(?P<date>{PRINTED_DATE_RE})(?: (?P<upvotes>\d+))?")
 _HEADER_DATE = re.compile(PRINTED_DATE_RE)
+_HEADER_LINES = {"new", "Get trending papers in your email inbox!", "Subscribe", HEADER_MARK,
+                 "byAK and the research community"}  # fmt: skip
+_HEADER_PARAS = 12
 
 Para = list[tuple[int, str]]
 
@@ -56,16 +59,28 @@ def is_block(para: Para) -> bool:
 
 
 def split_header(paras: list[Para]) -> tuple[dict, list[Para]]:
-    """The header ends at its date line ("Feb 26"), which follows the "Daily Papers" title."""
-    texts = [p[0][1].strip() for p in paras[:12]]
-    if HEADER_MARK not in texts:
+    """The header: everything up to the "Daily Papers" title, then the page's known lines and
+    its date line ("Feb 26"). Without the title the known lines alone are recognised, so a
+    damaged title line does not turn "new" and "Subscribe" into an entry."""
+    first = paras[:_HEADER_PARAS]
+    # an entry's block ends any header: a title line further down is not the page's title
+    first = first[: next((i for i, p in enumerate(first) if is_block(p)), len(first))]
+    texts = [p[0][1].strip() if len(p) == 1 else None for p in first]
+    k = texts.index(HEADER_MARK) + 1 if HEADER_MARK in texts else 0
+    date = None
+    while k < len(texts) and texts[k] is not None:
+        if date is None and _HEADER_DATE.fullmatch(texts[k]):
+            date = texts[k]
+        elif texts[k] not in _HEADER_LINES:
+            break
+        k += 1
+    if k == 0:
         return {}, paras
-    start = texts.index(HEADER_MARK)
-    for k in range(start + 1, len(texts)):
-        if len(paras[k]) == 1 and _HEADER_DATE.fullmatch(texts[k]):
-            header = {"title": HEADER_MARK, "date": texts[k], "lines": texts[: k + 1]}
-            return header, paras[k + 1 :]
-    return {"title": HEADER_MARK, "lines": texts[: start + 1]}, paras[start + 1 :]
+    header: dict = {"title": HEADER_MARK} if HEADER_MARK in texts[:k] else {}
+    if date is not None:
+        header["date"] = date
+    header["lines"] = texts[:k]
+    return header, paras[k:]
 
 
 def parse(path: Path, lines: list[str], lenient: bool) -> ParsedDump:
@@ -109,11 +124,12 @@ def pair_run(run: list[Para], block: Para | None, problems: Problems) -> list[di
     items = []
     for _, kind, arg in sorted(steps, key=lambda s: s[0]):
         if kind == "several":
-            items.append(_several_lines(arg, problems))
+            items.append(_several_lines(arg, problems, block if arg is run[-1] else None))
             continue
-        # the block belongs to the entry whose paragraphs end the run
-        ends_run = arg + (2 if kind == "pair" else 1) == len(singles)
-        own = block if ends_run else None
+        # the block belongs to the entry whose paragraph ends the run, and to no other: after
+        # a rejected paragraph it is rejected with it, never handed to an earlier entry
+        last = singles[arg + (1 if kind == "pair" else 0)]
+        own = block if last is run[-1] else None
         if kind == "pair":
             items.append(make_record(singles[arg], singles[arg + 1], own, problems))
         elif kind == "unsure":
@@ -166,8 +182,8 @@ def choose_pairs(texts: list[str]) -> tuple[set[int], set[int]]:
     return sure, unsure
 
 
-def _several_lines(para: Para, problems: Problems) -> dict:
-    return problems.entry(para[0][0], "paragraph of several lines", _EXPECTED, _text(para))
+def _several_lines(para: Para, problems: Problems, block: Para | None = None) -> dict:
+    return problems.entry(para[0][0], "paragraph of several lines", _EXPECTED, _text(para, block))
 
 
 def _unpaired(singles: list[Para], i: int, block: Para | None, problems: Problems) -> dict:

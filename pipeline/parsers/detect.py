@@ -45,9 +45,13 @@ def detect_text(path: Path, lines: list[str]) -> str:
         return "daily_papers"
     metas = [i for i, ln in enumerate(head) if parse_meta(ln) is not None]
     if metas:
-        # Profile pages put a blank line after the title; compact dumps glue the lines.
-        blank_after_title = sum(1 for i in metas if i + 2 < len(head) and not head[i + 2])
-        return "author_profile" if blank_after_title * 2 >= len(metas) else "compact_profile"
+        # Profile pages put a blank line after the title; compact dumps glue the lines. A
+        # tie (a damaged small dump) goes by the header, which only profile pages have.
+        profile = sum(1 for i in metas if i + 2 < len(head) and not head[i + 2])
+        compact = sum(1 for i in metas if i + 2 < len(head) and head[i + 1] and head[i + 2])
+        if profile != compact:
+            return "author_profile" if profile > compact else "compact_profile"
+        return "author_profile" if any(head[: metas[0]]) else "compact_profile"
     first = next(((i + 1, ln) for i, ln in enumerate(head) if ln), (1, ""))
     raise InputDataError(
         path, first[0], f"unrecognised layout (first line {first[1][:60]!r})", LAYOUTS_EXPECTED

@@ -100,7 +100,7 @@ def row_to_record(
     text = json.dumps(row, ensure_ascii=False, default=str)
     if (why := unreadable(row)) is not None:
         return problems.entry(line, why, "text in the file's encoding", text), None
-    title, abstract = row.get(cols["title"]), row.get(cols["abstract"])
+    title, abstract = (_one_newline(row.get(cols[k])) for k in ("title", "abstract"))
     for name, value in (("title", title), ("abstract", abstract)):
         if not isinstance(value, str) or not value.strip():
             return problems.entry(
@@ -126,6 +126,14 @@ def row_to_record(
     return record, extra or None
 
 
+def _one_newline(value: Any) -> Any:
+    """A cell's line breaks as "\n", whatever the file's line ends (a CRLF export and an LF
+    one give the same abstract)."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def date_fields(raw: Any, line: int, problems: Problems, today: dt.date | None) -> dict | None:
     """The record's date fields for a date cell, None if unreadable. A date after the run's
     date cannot be true: an error in a strict run, else the row is kept undated (the printed
@@ -146,8 +154,9 @@ def date_fields(raw: Any, line: int, problems: Problems, today: dt.date | None) 
 
 
 def unreadable(row: dict[str, Any]) -> str | None:
-    """Why a row's text cannot be trusted: undecodable bytes or control characters."""
-    cells = [c for kv in row.items() for c in kv if isinstance(c, str)]
+    """Why a row's text cannot be trusted: undecodable bytes or control characters. Column
+    names are not checked: a damaged one costs its column, not every row."""
+    cells = [v for v in row.values() if isinstance(v, str)]
     if any(_UNDECODED.search(c) for c in cells):
         return "bytes not in the file's encoding"
     if any(_CONTROL.search(c) for c in cells):
