@@ -17,9 +17,8 @@ from pathlib import Path
 
 from pipeline.errors import InputDataError
 from pipeline.parsers import read_text_dump, sniff_layout
-from pipeline.parsers.snapshots import text_snapshots
+from pipeline.parsers.snapshots import resolve_dates, text_snapshots
 from pipeline.parsers.tabular import TabularSummary, read_chunks
-from pipeline.stages.ingest import resolve_dates
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted(ROOT.glob("seeds/*.txt")) + sorted((ROOT / "tests/data/dumps").iterdir())

@@ -1,7 +1,10 @@
 """Snapshot metadata: each dump's source (which series it belongs to) and date.
 
 `configs/snapshots.yaml` may pin both per snapshot id (the dump's file stem); whatever it does
-not pin is inferred here from the parsed dumps (see `dates.infer_dump_date`).
+not pin is inferred here from the parsed dumps (see `dates.infer_dump_date`), or assumed from
+the file's timestamp when nothing printed settles the year (`dates.assume_date`). Entry dates
+that cannot be true are refused here, before they can be evidence, and `resolve_dates` gives
+the records their ISO dates.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, InputDataError
 from pipeline.parsers.base import ParsedDump
 from pipeline.parsers.dates import (
     EARLIEST_TIMESTAMP,
@@ -244,3 +247,28 @@ def check_pin(snap: Snapshot, dates: list[PrintedDate]) -> None:
         snap.conflicts.append(f"{len(late)} year-less entry date(s) fall after the pinned date")
     for c in snap.conflicts:
         log.warning("%s: %s", snap.id, c)
+
+
+def check_refused(files: list[Path], snaps: dict[str, Snapshot]) -> None:
+    """A strict run stops at the first entry date that cannot be true, in file order."""
+    for path in files:
+        snap = snaps.get(path.name)
+        if snap is not None and snap.refused:
+            first = snap.refused[0]
+            raise InputDataError(
+                path, first["line"], first["reason"],
+                "a date on or before the dump's date (correct the entry, or the pin in "
+                "configs/snapshots.yaml)",
+            )  # fmt: skip
+
+
+def resolve_dates(parsed: ParsedDump, snap: Snapshot) -> None:
+    """ISO dates for records; a missing year is the dump's year (the site's rule). A refused
+    date leaves its record undated; `date_raw` still shows what was printed."""
+    year = int(snap.date[:4]) if snap.date else None
+    refused = {r["index"] for r in snap.refused}
+    for rec in parsed.records:
+        rec.pop("_date_line", None)
+        printed = parse_printed(rec["date_raw"]) if rec["date_raw"] else None
+        if printed is not None and rec["index"] not in refused:
+            rec["date"] = printed.iso(year)

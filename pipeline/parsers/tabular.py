@@ -18,7 +18,6 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 from pipeline.errors import InputDataError
 from pipeline.parsers.base import Problems, new_record
-from pipeline.parsers.dates import parse_export_date
+from pipeline.parsers.cells import authors, date_fields, one_newline, unreadable
 from pipeline.parsers.decode import open_binary, sniff_encoding
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -39,8 +38,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("title", "abstract", "date")
 csv.field_size_limit(1 << 26)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
-_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read (surrogateescape)
 
 
 @dataclass
@@ -83,15 +80,6 @@ def resolve_columns(path: Path, line: int, names: list[str], lenient: bool) -> d
     return found
 
 
-def _authors(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    if isinstance(value, str) and value.strip():
-        sep = ";" if ";" in value else ","
-        return [v.strip() for v in value.split(sep) if v.strip()]
-    return []
-
-
 def row_to_record(
     row: dict[str, Any], cols: dict[str, str], layout: str, line: int, problems: Problems,
     today: dt.date | None = None,
@@ -100,7 +88,7 @@ def row_to_record(
     text = json.dumps(row, ensure_ascii=False, default=str)
     if (why := unreadable(row)) is not None:
         return problems.entry(line, why, "text in the file's encoding", text), None
-    title, abstract = (_one_newline(row.get(cols[k])) for k in ("title", "abstract"))
+    title, abstract = (one_newline(row.get(cols[k])) for k in ("title", "abstract"))
     for name, value in (("title", title), ("abstract", abstract)):
         if not isinstance(value, str) or not value.strip():
             return problems.entry(
@@ -113,7 +101,7 @@ def row_to_record(
             line, f"unreadable date {raw_date!r}", "YYYY-MM-DD, 'Mon D, YYYY' or a year", text
         ), None  # fmt: skip
     refused = fields.pop("_refused", None)
-    fields["authors"] = _authors(row.get(cols.get("authors", "")))
+    fields["authors"] = authors(row.get(cols.get("authors", "")))
     if "category" in cols and row.get(cols["category"]) not in (None, ""):
         fields["category"] = str(row[cols["category"]])
     if "upvotes" in cols and str(row.get(cols["upvotes"], "")).strip().isdigit():
@@ -124,44 +112,6 @@ def row_to_record(
     used = set(cols.values())
     extra = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
     return record, extra or None
-
-
-def _one_newline(value: Any) -> Any:
-    """A cell's line breaks as "\n", whatever the file's line ends (a CRLF export and an LF
-    one give the same abstract)."""
-    if isinstance(value, str) and "\r" in value:
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-    return value
-
-
-def date_fields(raw: Any, line: int, problems: Problems, today: dt.date | None) -> dict | None:
-    """The record's date fields for a date cell, None if unreadable. A date after the run's
-    date cannot be true: an error in a strict run, else the row is kept undated (the printed
-    value stays in `date_raw`) and the refusal is handed on as `_refused`."""
-    parsed = parse_export_date(raw)
-    if parsed is None:
-        return None
-    iso, has_year = parsed
-    shown = None if iso is None else str(raw).strip()
-    fields: dict[str, Any] = {"date_raw": shown, "date": iso, "date_has_year": has_year}
-    # one day of slack: the site's calendar may run ahead of this machine's time zone
-    if iso is not None and today is not None and iso > str(today + dt.timedelta(days=1)):
-        why = f"date {shown!r} ({iso}) is after the run's date {today}"
-        if not problems.lenient:
-            raise InputDataError(problems.path, line, why, "a date on or before the run's date")
-        fields.update(date=None, _refused={"line": line, "date_raw": shown, "reason": why})
-    return fields
-
-
-def unreadable(row: dict[str, Any]) -> str | None:
-    """Why a row's text cannot be trusted: undecodable bytes or control characters. Column
-    names are not checked: a damaged one costs its column, not every row."""
-    cells = [v for v in row.values() if isinstance(v, str)]
-    if any(_UNDECODED.search(c) for c in cells):
-        return "bytes not in the file's encoding"
-    if any(_CONTROL.search(c) for c in cells):
-        return "control characters (binary data) in the row"
-    return None
 
 
 def _rows_jsonl(path: Path, text: io.TextIOBase, problems: Problems) -> Iterator[tuple]:

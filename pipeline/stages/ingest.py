@@ -24,8 +24,15 @@ from pipeline.engine import open_engine
 from pipeline.errors import InputDataError
 from pipeline.io import SCHEMAS, write_json
 from pipeline.parsers import ParsedDump, parse_text_bytes, read_bytes, sniff_layout
-from pipeline.parsers.dates import DumpDate, parse_printed
-from pipeline.parsers.snapshots import Snapshot, load_pins, resolve, text_snapshots
+from pipeline.parsers.dates import DumpDate
+from pipeline.parsers.snapshots import (
+    Snapshot,
+    check_refused,
+    load_pins,
+    resolve,
+    resolve_dates,
+    text_snapshots,
+)
 from pipeline.parsers.tabular import TabularSummary, read_chunks
 
 log = logging.getLogger(__name__)
@@ -172,31 +179,6 @@ def parse_text_task(item: tuple[Path, bytes], lenient: bool) -> ParsedDump | Inp
         return parse_text_bytes(*item, lenient)
     except InputDataError as e:
         return e
-
-
-def check_refused(files: list[Path], snaps: dict[str, Snapshot]) -> None:
-    """A strict run stops at the first entry date that cannot be true, in file order."""
-    for path in files:
-        snap = snaps.get(path.name)
-        if snap is not None and snap.refused:
-            first = snap.refused[0]
-            raise InputDataError(
-                path, first["line"], first["reason"],
-                "a date on or before the dump's date (correct the entry, or the pin in "
-                "configs/snapshots.yaml)",
-            )  # fmt: skip
-
-
-def resolve_dates(parsed: ParsedDump, snap: Snapshot) -> None:
-    """ISO dates for records; a missing year is the dump's year (the site's rule). A refused
-    date leaves its record undated; `date_raw` still shows what was printed."""
-    year = int(snap.date[:4]) if snap.date else None
-    refused = {r["index"] for r in snap.refused}
-    for rec in parsed.records:
-        rec.pop("_date_line", None)
-        printed = parse_printed(rec["date_raw"]) if rec["date_raw"] else None
-        if printed is not None and rec["index"] not in refused:
-            rec["date"] = printed.iso(year)
 
 
 def write_text_dump(parsed: ParsedDump, snap: Snapshot, records: TableSink, rejects) -> dict:
