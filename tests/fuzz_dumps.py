@@ -53,9 +53,10 @@ class Mutant:
             j = (i + op[2]) % n
             self.touched.add(self.lines[j][0])
             self.lines[i], self.lines[j] = self.lines[j], self.lines[i]
-        elif kind == "control":
+        elif kind in ("control", "high"):  # control bytes, or bytes >= 0x80 (not UTF-8)
             at = op[2] % (len(text) + 1)
-            self.lines[i] = (orig, text[:at] + op[3] + text[at:])
+            extra = op[3] if kind == "control" else bytes(0x80 | b for b in op[3])
+            self.lines[i] = (orig, text[:at] + extra + text[at:])
         elif kind == "recode":  # one line in a legacy encoding
             self.lines[i] = (orig, text.decode("utf-8", "replace").encode("cp1252", "replace"))
         self.touched.add(orig)

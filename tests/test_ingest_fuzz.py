@@ -36,7 +36,7 @@ control_bytes = st.binary(min_size=1, max_size=8).map(
 op = st.one_of(
     st.tuples(st.sampled_from(["delete", "duplicate", "recode"]), line),
     st.tuples(st.just("swap"), line, st.one_of(st.integers(1, 3), line)),  # near or anywhere
-    st.tuples(st.just("control"), line, st.integers(0, 10**4), control_bytes),
+    st.tuples(st.sampled_from(["control", "high"]), line, st.integers(0, 10**4), control_bytes),
 )
 mutation = st.fixed_dictionaries({
     "source": st.sampled_from(SOURCES), "ops": st.lists(op, max_size=3),

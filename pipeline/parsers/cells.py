@@ -24,6 +24,12 @@ def authors(value: Any) -> list[str]:
     return []
 
 
+def printable(name: str) -> str:
+    """A column name with the bytes its encoding could not read shown as escapes (a damaged
+    header must not stop the table from being written)."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def one_newline(value: Any) -> Any:
     """A cell's line breaks as "\n", whatever the file's line ends (a CRLF export and an LF
     one give the same abstract)."""

@@ -25,7 +25,7 @@ from typing import Any
 
 from pipeline.errors import InputDataError
 from pipeline.parsers.base import Problems, new_record
-from pipeline.parsers.cells import authors, date_fields, one_newline, unreadable
+from pipeline.parsers.cells import authors, date_fields, one_newline, printable, unreadable
 from pipeline.parsers.decode import open_binary, sniff_encoding
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -110,7 +110,7 @@ def row_to_record(
     if refused:
         record["_refused"] = refused  # counted by the reader, never written
     used = set(cols.values())
-    extra = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
+    extra = {printable(k): v for k, v in row.items() if k not in used and v not in (None, "")}
     return record, extra or None
 
 
