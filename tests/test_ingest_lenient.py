@@ -151,3 +151,14 @@ def test_cli_lenient_never_stops_on_an_input_file(tmp_path):
     seeds_with(tmp_path, {"undated.csv": UNDATED_CSV.encode(), "x.txt": os.urandom(4096)})
     df, dumps, _ = run(tmp_path, lenient=True)
     assert dumps["x.txt"]["status"] == "unreadable" and dumps["undated.csv"]["records"] == 2
+
+
+def test_column_name_with_undecodable_bytes(tmp_path):
+    """A header cell in another encoding costs nothing but its name, shown escaped."""
+    csv = b"title,abstract,date,n\xe9ote\nA Paper,Some abstract.,2024-01-01,x\n"
+    csv += "B Paper,Café abstract.,2024-01-02,y\n".encode()
+    seeds_with(tmp_path, {"k.csv": csv})
+    df, dumps, rejects = run(tmp_path, lenient=False)
+    assert dumps["k.csv"]["records"] == 2 and not rejects
+    extras = pd.read_parquet(tmp_path / "out" / "ingest" / "extras.parquet")
+    assert json.loads(extras[extras.dump == "k.csv"]["extra"].iloc[0]) == {"n\\udce9ote": "x"}
