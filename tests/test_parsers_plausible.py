@@ -134,3 +134,17 @@ def test_compact_abstract_is_a_title(tmp_path):
     path.write_text("\n".join(lines), "utf-8")
     d = read_text_dump(path, lenient=True)
     assert [r["line"] for r in d.rejects] == [6] and len(d.records) == 2
+
+
+def test_file_cut_inside_its_last_abstract(tmp_path):
+    """A file cut short mid-sentence would keep half an abstract: that entry is reported."""
+    text = (SEEDS / "000_1e3b63b79e3be265.txt").read_text("utf-8").rstrip()
+    n_lines = text.count("\n") + 1
+    path = tmp_path / "p.txt"
+    path.write_text(text[:-40], "utf-8")  # "...reflecting its superiority in sema"
+    with pytest.raises(InputDataError, match=rf"p.txt:{n_lines}: the file ends inside this"):
+        read_text_dump(path)
+    d = read_text_dump(path, lenient=True)
+    assert [r["index"] for r in d.rejects] == [13] and len(d.records) == 13
+    path.write_text(text[:-40] + " (see [3])", "utf-8")
+    assert len(read_text_dump(path).records) == 14  # ends in a bracket: taken as complete
