@@ -19,6 +19,7 @@ from pipeline.errors import InputDataError
 from pipeline.parsers import read_text_dump, sniff_layout
 from pipeline.parsers.snapshots import resolve_dates, text_snapshots
 from pipeline.parsers.tabular import TabularSummary, read_chunks
+from pipeline.stages.ingest import date_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted(ROOT.glob("seeds/*.txt")) + sorted((ROOT / "tests/data/dumps").iterdir())
@@ -109,7 +110,7 @@ def parse(path: Path, lenient: bool) -> Parsed:
             raise InputDataError(path, snap.refused[0]["line"], snap.refused[0]["reason"])
         resolve_dates(d, snap)
         return Parsed(d.records, d.rejects, d.n_entries, bool(snap.refused))
-    summary = TabularSummary(layout, today=TODAY)
+    summary = TabularSummary(layout, limit=date_limit({}, path.stem, TODAY))
     items = [it for chunk, _ in read_chunks(path, layout, 7, lenient, summary) for it in chunk]
     records = [it for it in items if "reason" not in it]
     strict_error = bool(summary.refused) or any("no date column" in n for n in summary.notes)

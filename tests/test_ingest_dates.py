@@ -168,3 +168,15 @@ def test_export_date_after_the_run_date(tmp_path):
     assert d["date"] == "2026-05-01" and d["date_range"] == ["2026-05-01", "2026-05-01"]
     assert [r["line"] for r in d["refused_dates"]] == [2] and d["undated_records"] == 1
     assert df["date"].isna().tolist() == [False, True]
+
+
+def test_export_date_after_its_pinned_date(tmp_path):
+    rows = [{"title": "T1", "abstract": "A one.", "date": "2026-05-01"},
+            {"title": "T2", "abstract": "A two.", "date": "2026-06-02"}]  # fmt: skip
+    write(tmp_path / "seeds", "x.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
+    df, dumps = run(tmp_path, pins="  x:\n    date: 2026-06-01\n", lenient=True)
+    d = dumps["x.jsonl"]
+    assert d["date"] == "2026-06-01" and d["date_range"] == ["2026-05-01", "2026-05-01"]
+    assert d["refused_dates"][0]["reason"] == (
+        "date '2026-06-02' (2026-06-02) is after the dump's pinned date 2026-06-01"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -38,21 +37,23 @@ def one_newline(value: Any) -> Any:
     return value
 
 
-def date_fields(raw: Any, line: int, problems: Problems, today: dt.date | None) -> dict | None:
-    """The record's date fields for a date cell, None if unreadable. A date after the run's
-    date cannot be true: an error in a strict run, else the row is kept undated (the printed
-    value stays in `date_raw`) and the refusal is handed on as `_refused`."""
+def date_fields(
+    raw: Any, line: int, problems: Problems, limit: tuple[str, str] | None
+) -> dict | None:
+    """The record's date fields for a date cell, None if unreadable. A date after `limit`
+    (latest possible ISO date, and why) cannot be true: an error in a strict run, else the
+    row is kept undated (`date_raw` keeps the printed value), the refusal handed on as
+    `_refused`."""
     parsed = parse_export_date(raw)
     if parsed is None:
         return None
     iso, has_year = parsed
     shown = None if iso is None else str(raw).strip()
     fields: dict[str, Any] = {"date_raw": shown, "date": iso, "date_has_year": has_year}
-    # one day of slack: the site's calendar may run ahead of this machine's time zone
-    if iso is not None and today is not None and iso > str(today + dt.timedelta(days=1)):
-        why = f"date {shown!r} ({iso}) is after the run's date {today}"
+    if iso is not None and limit is not None and iso > limit[0]:
+        why = f"date {shown!r} ({iso}) is {limit[1]}"
         if not problems.lenient:
-            raise InputDataError(problems.path, line, why, "a date on or before the run's date")
+            raise InputDataError(problems.path, line, why, "a date on or before the dump's")
         fields.update(date=None, _refused={"line": line, "date_raw": shown, "reason": why})
     return fields
 

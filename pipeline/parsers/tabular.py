@@ -15,7 +15,6 @@ in a lenient one (dates drive the trends; a strict run should not lose them unno
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from collections.abc import Iterator
@@ -55,8 +54,9 @@ class TabularSummary:
     max_date: str | None = None
     undated: int = 0
     notes: list[str] = field(default_factory=list)
-    refused: list[dict] = field(default_factory=list)  # dates after the run's date
-    today: dt.date | None = None  # the run's date: no row can be dated after it
+    refused: list[dict] = field(default_factory=list)  # dates after `limit`
+    # the latest date a row can have, and why: the pinned dump date, else the run's date
+    limit: tuple[str, str] | None = None
 
 
 def resolve_columns(path: Path, line: int, names: list[str], lenient: bool) -> dict[str, str]:
@@ -82,7 +82,7 @@ def resolve_columns(path: Path, line: int, names: list[str], lenient: bool) -> d
 
 def row_to_record(
     row: dict[str, Any], cols: dict[str, str], layout: str, line: int, problems: Problems,
-    today: dt.date | None = None,
+    limit: tuple[str, str] | None = None,
 ) -> tuple[dict, dict | None]:  # fmt: skip
     """(record or reject, extras or None) for one row."""
     text = json.dumps(row, ensure_ascii=False, default=str)
@@ -95,7 +95,7 @@ def row_to_record(
                 line, f"empty or missing {name}", f"a non-empty {name}", text
             ), None
     raw_date = row.get(cols["date"]) if "date" in cols else None
-    fields = date_fields(raw_date, line, problems, today)
+    fields = date_fields(raw_date, line, problems, limit)
     if fields is None:
         return problems.entry(
             line, f"unreadable date {raw_date!r}", "YYYY-MM-DD, 'Mon D, YYYY' or a year", text
@@ -237,7 +237,7 @@ def _items(
                     yield problems.entry(line_no, e.problem, e.expected, str(row)), None
                     continue
                 _note_columns(summary, cols)
-            yield row_to_record(row, cols, layout, line_no, problems, summary.today)
+            yield row_to_record(row, cols, layout, line_no, problems, summary.limit)
 
 
 def _note_columns(summary: TabularSummary, cols: dict[str, str]) -> None:

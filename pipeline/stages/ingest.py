@@ -31,6 +31,7 @@ from pipeline.parsers.snapshots import (
     load_pins,
     resolve,
     resolve_dates,
+    snapshot_id,
     text_snapshots,
 )
 from pipeline.parsers.tabular import TabularSummary, read_chunks
@@ -242,7 +243,7 @@ def write_export(
     path: Path, layout: str, cfg: Config, mode: tuple[bool, dt.date], pins: dict, sinks: tuple
 ) -> dict:
     records, extras, rejects = sinks
-    summary = TabularSummary(layout, today=mode[1])
+    summary = TabularSummary(layout, limit=date_limit(pins, snapshot_id(path.name), mode[1]))
     for items, extra_rows in read_chunks(path, layout, cfg.ingest.chunk_rows, mode[0], summary):
         records.write([it for it in items if "reason" not in it])
         for it in items:
@@ -268,6 +269,15 @@ def write_export(
         "notes": summary.notes, "undated_records": summary.undated,
         "date_range": [summary.min_date, summary.max_date], **snapshot_fields(snap),
     }  # fmt: skip
+
+
+def date_limit(pins: dict, sid: str, today: dt.date) -> tuple[str, str]:
+    """The latest date an export's row can carry: its pinned dump date, else the run's date
+    (plus a day: the source's calendar may run ahead of this machine's time zone)."""
+    pin = pins.get(sid)
+    if pin is not None and pin.date:
+        return pin.date, f"after the dump's pinned date {pin.date}"
+    return str(today + dt.timedelta(days=1)), f"after the run's date {today}"
 
 
 def file_reject(err: InputDataError, rejects) -> dict:
