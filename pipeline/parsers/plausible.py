@@ -9,7 +9,7 @@ sentences) and only catch the shapes a misplaced line has: a title is one short 
 does not end like a sentence; an abstract is prose, which a title or an author list is not.
 
 Exports name their columns, so a title cannot land in the abstract column by a shifted line:
-they are not checked here (only for emptiness, in `tabular`).
+they are not checked here (only for emptiness and unreadable bytes, in `tabular`).
 """
 
 from __future__ import annotations
