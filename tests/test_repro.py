@@ -98,6 +98,14 @@ def test_a_killed_stage_is_not_taken_for_finished(cold_runs):
     assert "Data and pipelines are up to date" in _dvc(work, "repro")
 
 
+def _present(out: Path, stage: str) -> set[str]:
+    """The stage's files right now; DVC may delete the folder while we look."""
+    try:
+        return {p.relative_to(out).as_posix() for p in (out / stage).rglob("*") if p.is_file()}
+    except FileNotFoundError:
+        return set()
+
+
 def _kill_midway(work: Path, stage: str, tries: int = 3) -> set[str]:
     """Force `stage` to run again and SIGKILL it (and DVC) once it has written some but not
     all of its files; the files present at that moment."""
@@ -109,8 +117,7 @@ def _kill_midway(work: Path, stage: str, tries: int = 3) -> set[str]:
                         start_new_session=True)  # fmt: skip
         deadline = time.monotonic() + 300
         while proc.poll() is None and time.monotonic() < deadline:
-            files = {p.relative_to(out).as_posix() for p in (out / stage).rglob("*")
-                     if p.is_file()} if (out / stage).exists() else set()  # fmt: skip
+            files = _present(out, stage)
             if 0 < len(files) < n_files:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
