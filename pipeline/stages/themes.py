@@ -117,7 +117,7 @@ def cached_evaluation(cfg: Config, labels, bank: Bank, names, encoder_version) -
     }
     pooled = {}
     for n in names:
-        rows, y = ev._split(labels, names, n)
+        rows, y = ev.labelled_rows(labels, n)
         pooled[n] = (bank.take(rows), y)
     result = {
         "method": t.method,
@@ -145,9 +145,7 @@ def fit_union(cfg: Config, labels, bank: Bank, name: str):
     """The final scorer for a theme: every labelled paper of every set (first set wins).
     Returns the calibrated scorer, the label rows it learned from and their labels."""
     t = cfg.themes
-    keep = ~labels["key"].duplicated(keep="first").to_numpy() & labels[name].notna().to_numpy()
-    rows = np.flatnonzero(keep)
-    y = labels[name].to_numpy()[rows].astype(int)
+    rows, y = ev.labelled_rows(labels, name, union=True)
     return calibrate(t.method, name, bank.take(rows), y, t.cv_folds, cfg.seed, t.c), rows, y
 
 

@@ -91,10 +91,13 @@ def leave_one_theme_out(pooled: dict[str, tuple[Bank, np.ndarray]], threshold, c
     return table(per_theme)
 
 
-def _split(labels, names, name):
-    """Rows (positions in `labels`) labelled for `name`, and their 0/1 labels."""
-    known = labels[name].notna().to_numpy()
-    rows = np.flatnonzero(known)
+def labelled_rows(labels, name: str, union: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (positions in `labels`) labelled for `name`, and their 0/1 labels. `union`: a
+    paper labelled in several sets counts once, with its first set's label."""
+    keep = labels[name].notna().to_numpy()
+    if union:
+        keep = keep & ~labels["key"].duplicated(keep="first").to_numpy()
+    rows = np.flatnonzero(keep)
     return rows, labels[name].to_numpy()[rows].astype(int)
 
 
@@ -113,7 +116,7 @@ def cross_source(method, labels, bank: Bank, names, k, seed, c) -> dict:
             in_test = ((labels["set"] == test) & ~labels["key"].isin(seen)).to_numpy()
             per_theme = {}
             for name in names:
-                rows, y = _split(labels, names, name)
+                rows, y = labelled_rows(labels, name)
                 tr, te = rows[in_train[rows]], rows[in_test[rows]]
                 ytr, yte = y[in_train[rows]], y[in_test[rows]]
                 if min(ytr.sum(), len(ytr) - ytr.sum()) < 2 or not len(te):
@@ -129,12 +132,10 @@ def cross_source(method, labels, bank: Bank, names, k, seed, c) -> dict:
 def evaluate_method(method, labels, bank: Bank, names, k, seed, c) -> dict:
     """One method's accuracy: `cross_source`, and nested CV on the union of the sets."""
     out = cross_source(method, labels, bank, names, k, seed, c)
-    union = ~labels["key"].duplicated(keep="first").to_numpy()
     per_theme = {}
     for name in names:
-        rows, y = _split(labels, names, name)
-        keep = union[rows]
-        pred = nested_cv_predictions(method, name, bank.take(rows[keep]), y[keep], k, seed, c)
-        per_theme[name] = scored(y[keep], pred, seed)
+        rows, y = labelled_rows(labels, name, union=True)
+        pred = nested_cv_predictions(method, name, bank.take(rows), y, k, seed, c)
+        per_theme[name] = scored(y, pred, seed)
     out["union_nested_cv"] = table(per_theme)
     return out
