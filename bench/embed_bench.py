@@ -21,7 +21,7 @@ import numpy as np
 
 from bench.embed_data import sample
 from bench.embed_quality import kmeans_nmi, knn_hits, paired_diff
-from pipeline.encoders import MiniLMEncoder, TfidfEncoder, WordLlamaEncoder, normalise
+from pipeline.embedding.encoders import MiniLMEncoder, TfidfEncoder, WordLlamaEncoder, normalise
 
 WORK = Path(__file__).resolve().parent / "work"
 

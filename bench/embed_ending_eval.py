@@ -21,7 +21,7 @@ import numpy as np
 from bench.embed_bench import WORK
 from bench.embed_data import sample
 from bench.embed_quality import paired_diff
-from pipeline.encoders import normalise
+from pipeline.embedding.encoders import normalise
 
 
 def ranks(queries: np.ndarray, docs: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -33,7 +33,7 @@ def ranks(queries: np.ndarray, docs: np.ndarray, truth: np.ndarray) -> np.ndarra
 
 def main() -> None:
     from pipeline.config import Embed
-    from pipeline.encoders import load_encoder
+    from pipeline.embedding.encoders import load_encoder
 
     p = argparse.ArgumentParser()
     p.add_argument("tag")

@@ -17,7 +17,7 @@ import numpy as np
 from bench.embed_bench import WORK
 from bench.embed_data import ARXIV, sample
 from bench.embed_quality import knn_hits, paired_diff
-from pipeline.encoders import normalise
+from pipeline.embedding.encoders import normalise
 
 
 def category_sets(n: int, seed: int) -> list[set[str]]:

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.config import load_config
-from pipeline.embed_cache import EmbeddingCache
-from pipeline.encoders import load_encoder
-from pipeline.stages.embed import embed_texts
+from pipeline.embedding.cache import EmbeddingCache
+from pipeline.embedding.encoders import load_encoder
+from pipeline.embedding.texts import embed_texts
 from pipeline.stages.themes import fit_union
 from pipeline.textclean import model_text, paper_id
 from pipeline.themes.definitions import load_themes

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from pipeline.config import load_config
-from pipeline.embed_cache import EmbeddingCache
-from pipeline.encoders import load_encoder
-from pipeline.stages.embed import embed_texts
+from pipeline.embedding.cache import EmbeddingCache
+from pipeline.embedding.encoders import load_encoder
+from pipeline.embedding.texts import embed_texts
 from pipeline.themes import evaluation as ev
 from pipeline.themes.definitions import load_themes
 from pipeline.themes.features import make_bank

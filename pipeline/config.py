@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.errors import ConfigError
@@ -25,6 +24,7 @@ from pipeline.library_params import (
     UmapParams,
     VectorizerParams,
 )
+from pipeline.yaml_file import read_yaml
 
 DEFAULT_PARAMS = Path("configs/params.yaml")
 
@@ -82,7 +82,7 @@ class Outliers(Section):
 
 
 class History(Section):
-    """Which papers the topic model is fitted on as dumps arrive (pipeline/topic_history.py)."""
+    """Which papers the topic model is fitted on as dumps arrive (pipeline/topics/history.py)."""
 
     # The first dumps (in date order) up to this many papers form the first reference.
     min_reference: int = Field(100, ge=10)
@@ -228,12 +228,7 @@ def load_config(path: str | Path = DEFAULT_PARAMS, **overrides: Any) -> Config:
     changes that one key and keeps the file's other `topics.umap` keys.
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError as e:
-        raise ConfigError(f"{path}: params file not found") from e
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    raw = read_yaml(path, "params file")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     raw = merge_sections(Config, raw, overrides)

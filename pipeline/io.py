@@ -55,6 +55,7 @@ SCHEMAS: dict[str, list[str]] = {
     ],
     "embedding_index": ["paper_id", "row"],
     "assignments": ["paper_id", "topic", "probability"],
+    "baseline_assignments": ["paper_id", "nmf", "lda"],
     "topic_info": ["topic", "size", "label", "top_words", "representative_papers"],
     "coords": ["paper_id", "x", "y"],
     "paper_themes": ["paper_id", "title", "themes", "uncertain", "label_set", "evidence"],

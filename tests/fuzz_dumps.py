@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pipeline.errors import InputDataError
 from pipeline.parsers import read_text_dump, sniff_layout
-from pipeline.parsers.snapshots import resolve_dates, text_snapshots
 from pipeline.parsers.tabular import TabularSummary, read_chunks
+from pipeline.snapshots.metadata import resolve_dates, text_snapshots
 from pipeline.stages.ingest import date_limit
 
 ROOT = Path(__file__).resolve().parents[1]

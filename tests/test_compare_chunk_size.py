@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline import topic_model
 from pipeline.config import Config
-from pipeline.stages import compare
+from pipeline.topics import drift
+from pipeline.topics import fit as topic_model
+from pipeline.topics import words as topic_words
 
 
 def test_snapshot_fits_get_the_engine_chunk_size(monkeypatch):
@@ -19,7 +20,7 @@ def test_snapshot_fits_get_the_engine_chunk_size(monkeypatch):
         return topic_model.TopicFit(None, topics, topics * 0.0, topics, None, 5, len(texts))
 
     monkeypatch.setattr(topic_model, "fit_topics", fake_fit_topics)
-    monkeypatch.setattr(topic_model, "topic_labels", lambda model, n: {0: "x"})
+    monkeypatch.setattr(topic_words, "topic_labels", lambda model, n: {0: "x"})
     cfg = Config.model_validate({"engine": {"chunk_size": 123}})
-    topics, _ = compare.fit_local_topics(cfg, ["a", "b"], np.zeros((2, 3)))
+    topics, _ = drift.fit_local_topics(cfg, ["a", "b"], np.zeros((2, 3)))
     assert seen == {"chunk_size": 123} and topics.tolist() == [0, 0]

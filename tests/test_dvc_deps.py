@@ -161,8 +161,8 @@ def test_the_cli_adds_no_code_to_a_stage():
 def test_a_wrong_dep_list_is_caught():
     """The checks above can fail: a stage that forgets a module or the template it reads,
     lists a folder for one file of it, or lists a params section it reads one key of."""
-    deps = [d for d in DVC["topics"]["deps"] if d != "pipeline/topic_assign.py"]
-    assert any("topic_assign.py" in p for p in code_dep_problems("topics", deps))
+    deps = [d for d in DVC["topics"]["deps"] if d != "pipeline/topics/assign.py"]
+    assert any("topics/assign.py" in p for p in code_dep_problems("topics", deps))
     assert any("pipeline/themes/" in p for p in code_dep_problems("trends", ["pipeline/themes"]))
     template = "pipeline/report/dashboard_template.html"
     deps = [d for d in DVC["dashboard"]["deps"] if d != template]

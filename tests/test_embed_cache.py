@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import embed_cache
-from pipeline.embed_cache import EmbeddingCache, cache_root, clear, text_key
+from pipeline.embedding import cache as embed_cache
+from pipeline.embedding.cache import EmbeddingCache, cache_root, clear, text_key
 from pipeline.errors import PipelineError
 
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.config import Embed
-from pipeline.encoders import (
+from pipeline.embedding.encoders import (
     MiniLMEncoder,
     TfidfEncoder,
     WordLlamaEncoder,

@@ -151,7 +151,7 @@ def test_assume_date_rules():
     assert (got.date, got.lower_bound) == ("2026-02-09", True)
     assert assume_date(None, [], limit, "x") is None
     # a file timestamp from a zip's 1980 says nothing: the run's date is used instead
-    from pipeline.parsers.snapshots import clock_limit
+    from pipeline.snapshots.metadata import clock_limit
 
     assert clock_limit(TODAY, dt.date(1980, 1, 1)) == (TODAY, "the run's date 2026-12-01")
 

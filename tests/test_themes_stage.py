@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import load_config
-from pipeline.encoders import load_encoder
+from pipeline.embedding.encoders import load_encoder
 from pipeline.errors import StageInputError
 from pipeline.io import read_json, write_embeddings, write_table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.topic_align import (
+from pipeline.topics.align import (
     align_topics,
     cosine_matrix,
     inherit_stable_ids,

@@ -11,7 +11,7 @@ from test_topic_model import planted_corpus
 from pipeline.config import Config, Embed, Paths
 from pipeline.io import read_json, read_table, write_table
 from pipeline.stages import embed, topics
-from pipeline.topic_history import replay, stable_ids
+from pipeline.topics.history import replay, stable_ids
 
 
 def _groups(sizes):

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from pipeline import topic_metrics as tm
-from pipeline.baselines import fit_baseline
 from pipeline.errors import ConfigError
 from pipeline.stages.topics import topics_over_time
+from pipeline.topics import metrics as tm
+from pipeline.topics.baselines import fit_baseline
 
 DOCS = [
     ["graph", "neural", "network"],

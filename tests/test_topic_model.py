@@ -10,14 +10,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from pipeline.config import Config, Topics
 from pipeline.errors import StageInputError
-from pipeline.topic_model import (
-    build_umap,
-    ctfidf_words,
-    fit_bertopic,
-    fit_topics,
-    resolve_min_cluster_size,
-    topic_labels,
-)
+from pipeline.topics.build import build_umap, resolve_min_cluster_size
+from pipeline.topics.fit import fit_bertopic, fit_topics
+from pipeline.topics.words import ctfidf_words, topic_labels
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.dedupe import nearest_partner, similar_pairs
 from pipeline.io import read_rows, write_json, write_table
-from pipeline.snapshot_catalog import read_dumps, snapshot_order
+from pipeline.snapshots.catalog import read_dumps, snapshot_order
 from pipeline.textclean import clean, key_id, model_text, paper_id, title_key
 
 log = logging.getLogger(__name__)

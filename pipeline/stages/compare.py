@@ -2,7 +2,7 @@
 
 For each pair: papers added / removed / kept; theme and (global) topic shares with an honest
 uncertainty (pipeline.stats.shifts); and topic drift: topics fitted on each snapshot alone,
-aligned by topic-embedding similarity (pipeline.topic_align). Writes
+aligned by topic-embedding similarity (pipeline.topics.drift). Writes
 `outputs/compare/<from>__<to>.json`, `topic_map.parquet` and `index.json`.
 """
 
@@ -13,18 +13,17 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from pipeline import snapshot_catalog as sc
-from pipeline import topic_align as ta
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.io import read_embeddings, read_table, write_json, write_table
 from pipeline.report import digest
+from pipeline.snapshots import catalog as sc
 from pipeline.stats.series import series_report
 from pipeline.stats.shifts import share_shifts, shift_status, summary_lines
 from pipeline.themes import definitions
+from pipeline.topics import drift
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +37,7 @@ def run(cfg: Config, pair: tuple[str, str] | None = None, out: Path | None = Non
     members = snapshot_members(papers, dumps)
     catalog = sc.build_catalog(dumps, {k: len(v) for k, v in members.items()})
     series = sc.series_of(catalog)
-    inputs = _Inputs(cfg, papers)
-    drift = _DriftFitter(cfg, inputs)
+    inputs = Upstream(cfg, papers)
     if pair is not None:
         unknown = [s for s in pair if s not in catalog]
         if unknown:
@@ -47,21 +45,22 @@ def run(cfg: Config, pair: tuple[str, str] | None = None, out: Path | None = Non
                 f"unknown snapshot(s) {unknown}: choose from {sorted(catalog)} (dump file stems)"
             )
         a, b = pair
-        result, _ = compare_pair(cfg, catalog, members, inputs, drift, a, b)
+        fits = local_fits(cfg, inputs, members, [pair])
+        result, _ = compare_pair(cfg, catalog, members, inputs, fits, a, b)
         for line in result["summary"]:
             log.info("%s", line)
         return [write_json(result, (out or Path("comparisons")) / f"{a}__{b}.json")]
 
     out_dir = cfg.stage_dir("compare")
     shutil.rmtree(out_dir, ignore_errors=True)  # the stage rewrites its folder completely
-    written, map_rows = [], {}
+    written, links = [], {}
     pairs = sc.consecutive_pairs(series)
+    fits = local_fits(cfg, inputs, members, pairs)
     for a, b in pairs:
         log.info("comparing %s -> %s", a, b)
-        result, links = compare_pair(cfg, catalog, members, inputs, drift, a, b)
+        result, links[(a, b)] = compare_pair(cfg, catalog, members, inputs, fits, a, b)
         written.append(write_json(result, out_dir / f"{a}__{b}.json"))
-        map_rows.update(_map_update(map_rows, drift, a, b, links))
-    topic_map = _merge_topic_map(map_rows)
+    topic_map = drift.lineage(pairs, fits, links)
     written.append(write_table(topic_map, out_dir / "topic_map.parquet", "topic_map"))
     written += write_series(cfg, out_dir, series, catalog, members, inputs)
     index = {"series": series, "pairs": [f"{a}__{b}" for a, b in sorted(pairs)],
@@ -123,8 +122,8 @@ def snapshot_members(papers: pd.DataFrame, dumps: dict[str, sc.Dump]) -> dict[st
     return out
 
 
-class _Inputs:
-    """The upstream tables, read once per run."""
+class Upstream:
+    """The upstream tables a comparison reads (topics, themes, embeddings), read once."""
 
     def __init__(self, cfg: Config, papers: pd.DataFrame) -> None:
         self.papers = papers.set_index("paper_id")
@@ -160,7 +159,22 @@ def _items(papers: pd.DataFrame, ids: set[str]) -> dict:
     return {"count": len(rows), "items": [{"paper_id": p, "title": t} for t, p in rows]}
 
 
-def compare_pair(cfg, catalog, members, inputs, drift, a: str, b: str) -> tuple[dict, list]:
+def local_fits(cfg: Config, inputs: Upstream, members, pairs) -> dict:
+    """Topics fitted on each snapshot of `pairs` alone (None below
+    `compare.min_drift_papers`: a page of 60 papers has no topic structure of its own)."""
+    fits = {}
+    for sid in dict.fromkeys(s for pair in pairs for s in pair):
+        ids = sorted(members.get(sid, set()))
+        if len(ids) < cfg.compare.min_drift_papers:
+            fits[sid] = None
+            continue
+        _, emb = read_embeddings(inputs.embed_dir, ids)
+        texts = inputs.papers.loc[ids, "text"].astype(str).tolist()
+        fits[sid] = drift.fit_local(cfg, ids, texts, emb, inputs.global_topic)
+    return fits
+
+
+def compare_pair(cfg, catalog, members, inputs, fits, a: str, b: str) -> tuple[dict, list]:
     """The JSON document for one pair, and its drift links."""
     ids_a, ids_b = members.get(a, set()), members.get(b, set())
     n_a, n_b = len(ids_a), len(ids_b)
@@ -183,7 +197,7 @@ def compare_pair(cfg, catalog, members, inputs, drift, a: str, b: str) -> tuple[
     )
     for row in topics:
         row["status"] = shift_status(row)
-    drift_doc, links = drift.compare(a, b, ids_a, ids_b)
+    drift_doc, links = drift.drift(fits, a, b, cfg)
     added, removed, kept = ids_b - ids_a, ids_a - ids_b, ids_a & ids_b
     summary = [
         f"{len(added)} papers added, {len(removed)} removed, {len(kept)} kept "
@@ -204,121 +218,3 @@ def compare_pair(cfg, catalog, members, inputs, drift, a: str, b: str) -> tuple[
         "topic_shifts": topics,
         "drift": drift_doc,
     }, links
-
-
-class _DriftFitter:
-    """Topics fitted on one snapshot alone (cached per snapshot), and their alignment."""
-
-    def __init__(self, cfg: Config, inputs: _Inputs) -> None:
-        self.cfg, self.inputs = cfg, inputs
-        self.fits: dict[str, dict | None] = {}
-
-    def fit(self, sid: str, ids: list[str]) -> dict | None:
-        if sid not in self.fits:
-            self.fits[sid] = fit_snapshot_topics(self.cfg, self.inputs, ids)
-        return self.fits[sid]
-
-    def compare(self, a: str, b: str, ids_a: set[str], ids_b: set[str]) -> tuple[dict, list]:
-        fa, fb = self.fit(a, sorted(ids_a)), self.fit(b, sorted(ids_b))
-        if fa is None or fb is None:
-            small = [s for s, f in zip((a, b), (fa, fb), strict=True) if f is None]
-            note = (
-                f"Topic drift not computed: snapshot(s) {small} have fewer than "
-                f"{self.cfg.compare.min_drift_papers} papers to fit topics on."
-            )
-            return {"from_topics": [], "to_topics": [], "links": [], "summary": note}, []
-        sim = ta.cosine_matrix(fa["centroids"], fb["centroids"])
-        threshold = self.cfg.compare.match_threshold
-        if threshold == "auto":
-            floor = self.cfg.compare.min_similarity
-            threshold = ta.resolution_threshold(fa["centroids"], fb["centroids"], floor)
-        links = ta.align_topics(fa["ids"], fb["ids"], sim, threshold)
-        c = ta.relation_counts(links)
-        note = (
-            "Topics fitted on each snapshot alone: "
-            f"{len(fa['ids'])} -> {len(fb['ids'])} topics; {c['continued']} continued, "
-            f"{c['split']} split, {c['merged']} merged, {c['born']} born, {c['died']} died "
-            f"(linked at cosine >= {threshold:.3f})."
-        )
-        doc = {"from_topics": fa["topics"], "to_topics": fb["topics"], "links": links}
-        doc["threshold"] = round(float(threshold), 4)
-        return {**doc, "summary": note}, links
-
-
-def fit_snapshot_topics(cfg: Config, inputs: _Inputs, ids: list[str]) -> dict | None:
-    """Fit the topic model on one snapshot's papers; None when there are too few papers."""
-    if len(ids) < cfg.compare.min_drift_papers:
-        return None
-    _, emb = read_embeddings(inputs.embed_dir, ids)
-    texts = inputs.papers.loc[ids, "text"].astype(str).tolist()
-    topics, labels = fit_local_topics(cfg, texts, emb)
-    cids, centroids = ta.topic_centroids(np.asarray(emb, dtype=float), topics)
-    global_of = {}
-    for t in cids:
-        members = [p for p, x in zip(ids, topics, strict=True) if x == t]
-        votes = Counter(inputs.global_topic.get(p, -1) for p in members)
-        inner = {k: v for k, v in votes.items() if k != -1} or votes
-        global_of[t] = int(max(sorted(inner), key=lambda k: inner[k]))
-    return {
-        "ids": cids,
-        "centroids": centroids,
-        "global": global_of,
-        "topics": [
-            {"id": t, "label": labels.get(t, f"topic {t}"), "size": int((topics == t).sum())}
-            for t in cids
-        ],
-    }
-
-
-def fit_local_topics(
-    cfg: Config, texts: list[str], embeddings: np.ndarray
-) -> tuple[np.ndarray, dict[int, str]]:
-    """BERTopic with the global model's settings on one snapshot: (topic per paper, labels)."""
-    from pipeline.topic_model import fit_bertopic, topic_labels
-
-    # No encoder: c-TF-IDF words are enough to name a snapshot-local topic.
-    model, topics, _ = fit_bertopic(
-        texts, embeddings, cfg.topics, seed=cfg.seed, chunk_size=cfg.engine.chunk_size
-    )
-    return np.asarray(topics, dtype=int), topic_labels(model, cfg.topics.label_words)
-
-
-def _map_update(new_rows, drift: _DriftFitter, a: str, b: str, links) -> dict:
-    """Rows for the snapshots of one pair that no earlier row describes yet."""
-    fa, fb = drift.fits.get(a), drift.fits.get(b)
-    if fa is None or fb is None:
-        return {}
-    known = {}
-    for frame in new_rows.values():
-        if frame is not None:
-            for s, t, sid in frame[["snapshot", "local_topic", "stable_id"]].values:
-                known.setdefault(s, {})[int(t)] = sid
-    out = {}
-    if a not in known:
-        known[a] = {t: f"{a}:{t}" for t in fa["ids"]}
-        out[a] = _map_frame(a, fa, {t: (known[a][t], "first") for t in fa["ids"]})
-    if b not in known:
-        out[b] = _map_frame(b, fb, ta.inherit_stable_ids(known[a], b, fb["ids"], links))
-    return out
-
-
-def _map_frame(sid: str, fit: dict, ids: dict[int, tuple[str, str]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "snapshot": sid,
-            "local_topic": fit["ids"],
-            "global_topic": [fit["global"][t] for t in fit["ids"]],
-            "stable_id": [ids[t][0] for t in fit["ids"]],
-            "relation": [ids[t][1] for t in fit["ids"]],
-        },
-        columns=["snapshot", "local_topic", "global_topic", "stable_id", "relation"],
-    )
-
-
-def _merge_topic_map(new_rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in new_rows.values() if f is not None and len(f)]
-    if not frames:
-        return _map_frame("", {"ids": [], "global": {}}, {})
-    out = pd.concat(frames, ignore_index=True)
-    out = out.drop_duplicates(["snapshot", "local_topic"], keep="first")
-    return out.sort_values(["snapshot", "local_topic"], kind="stable").reset_index(drop=True)

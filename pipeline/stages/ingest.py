@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from pipeline.errors import InputDataError
 from pipeline.io import SCHEMAS, write_json
 from pipeline.parsers import ParsedDump, parse_text_bytes, read_bytes, sniff_layout
 from pipeline.parsers.dates import DumpDate
-from pipeline.parsers.snapshots import (
+from pipeline.parsers.tabular import TabularSummary, read_chunks
+from pipeline.snapshots.catalog import DumpReport
+from pipeline.snapshots.metadata import (
     Snapshot,
     check_refused,
     load_pins,
@@ -34,7 +37,6 @@ from pipeline.parsers.snapshots import (
     snapshot_id,
     text_snapshots,
 )
-from pipeline.parsers.tabular import TabularSummary, read_chunks
 
 log = logging.getLogger(__name__)
 
@@ -188,18 +190,19 @@ def write_text_dump(parsed: ParsedDump, snap: Snapshot, records: TableSink, reje
     for rej in parsed.rejects:
         rejects.write(json.dumps(rej, ensure_ascii=False, sort_keys=True) + "\n")
     undated = sum(1 for r in parsed.records if r["date_raw"] and r["date"] is None)
-    entry = {
-        "layout": parsed.layout, "header": parsed.header, "stated_count": parsed.stated_count,
-        "count_matches": None if parsed.stated_count is None  # unreadable lines are no entries
+    dates = sorted(r["date"] for r in parsed.records if r["date"])
+    report = DumpReport(
+        parsed.layout, parsed.n_entries, len(parsed.records), len(parsed.rejects),
+        header=parsed.header, stated_count=parsed.stated_count,
+        count_matches=None if parsed.stated_count is None  # unreadable lines are no entries
         else parsed.stated_count == parsed.n_entries - parsed.junk_rejects,
-        "entries": parsed.n_entries, "records": len(parsed.records),
-        "rejects": len(parsed.rejects), "encoding": parsed.encoding, "notes": parsed.notes,
-        "undated_records": undated, **snapshot_fields(snap),
-    }  # fmt: skip
-    if entry["count_matches"] is False:
+        encoding=parsed.encoding, notes=parsed.notes, undated_records=undated,
+        date_range=[dates[0], dates[-1]] if dates else [None, None], **snapshot_fields(snap),
+    )  # fmt: skip
+    if report.count_matches is False:
         log.warning("%s: header states %s papers, found %s entries",
                     snap.id, parsed.stated_count, parsed.n_entries)  # fmt: skip
-    return entry
+    return asdict(report)
 
 
 def text_extras(parsed: ParsedDump) -> list[dict]:
@@ -261,14 +264,13 @@ def write_export(
     snap.refused = summary.refused
     for c in snap.conflicts:
         log.warning("%s: %s", snap.id, c)
-    return {
-        "layout": layout, "header": {"columns": summary.columns,
-                                     "extra_columns": summary.extra_columns},
-        "stated_count": None, "count_matches": None, "entries": summary.entries,
-        "records": summary.records, "rejects": summary.rejects, "encoding": summary.encoding,
-        "notes": summary.notes, "undated_records": summary.undated,
-        "date_range": [summary.min_date, summary.max_date], **snapshot_fields(snap),
-    }  # fmt: skip
+    report = DumpReport(
+        layout, summary.entries, summary.records, summary.rejects,
+        header={"columns": summary.columns, "extra_columns": summary.extra_columns},
+        encoding=summary.encoding, notes=summary.notes, undated_records=summary.undated,
+        date_range=[summary.min_date, summary.max_date], **snapshot_fields(snap),
+    )  # fmt: skip
+    return asdict(report)
 
 
 def date_limit(pins: dict, sid: str, today: dt.date) -> tuple[str, str]:
@@ -284,8 +286,8 @@ def file_reject(err: InputDataError, rejects) -> dict:
     rej = {"dump": Path(err.path).name, "index": None, "line": err.line,
            "reason": str(err), "text": ""}  # fmt: skip
     rejects.write(json.dumps(rej, ensure_ascii=False, sort_keys=True) + "\n")
-    return {"layout": None, "status": "unreadable", "error": str(err), "entries": None,
-            "records": 0, "rejects": 0}  # fmt: skip
+    sid = snapshot_id(rej["dump"])
+    return asdict(DumpReport(None, None, 0, 0, status="unreadable", error=str(err), snapshot=sid))
 
 
 def totals(report: dict) -> dict:

@@ -37,9 +37,9 @@ EVAL_VERSION = "2"  # bump when the evaluation code changes what it reports
 
 
 def run(cfg: Config) -> dict:
-    from pipeline.embed_cache import EmbeddingCache
-    from pipeline.encoders import check_matches, load_encoder
-    from pipeline.stages.embed import embed_texts
+    from pipeline.embedding.cache import EmbeddingCache
+    from pipeline.embedding.encoders import check_matches, load_encoder
+    from pipeline.embedding.texts import embed_texts
 
     t = cfg.themes
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")

@@ -1,7 +1,8 @@
 """Stage `topics`: cleaned papers + embeddings -> BERTopic, NMF/LDA baselines, metrics, map.
 
 Writes `outputs/topics/`: assignments, topic_info, coords, the BERTopic model (safetensors),
-metrics.json (every model side by side) and topics_over_time.csv from the saved assignments.
+the NMF/LDA baselines' assignments, metrics.json (every model side by side), the topic lineage
+and topics_over_time.csv from the saved assignments.
 """
 
 from __future__ import annotations
@@ -13,30 +14,27 @@ from contextlib import nullcontext
 import numpy as np
 import pandas as pd
 
-from pipeline import topic_metrics as tm
-from pipeline.baselines import fit_baseline
-from pipeline.bertopic_logging import quiet_bertopic
 from pipeline.config import Config, Topics
 from pipeline.engine import open_engine
-from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
-from pipeline.snapshot_catalog import dump_order, read_dumps
-from pipeline.topic_align import topic_centroids
-from pipeline.topic_history import plan
-from pipeline.topic_model import (
-    TopicFit,
-    class_tfidf_words,
-    ctfidf_words,
-    fit_topics,
-    map_coords,
-    sample_rows,
-    topic_labels,
+from pipeline.io import read_embeddings, read_table, write_json, write_table
+from pipeline.snapshots.catalog import dump_order, read_dumps
+from pipeline.topics.align import topic_centroids
+from pipeline.topics.fit import TopicFit, fit_topics, map_coords
+from pipeline.topics.history import plan
+from pipeline.topics.quality import (
+    baseline_assignments,
+    baseline_rows,
+    fit_baselines,
+    reference_quality,
 )
+from pipeline.topics.quiet import quiet_bertopic
+from pipeline.topics.words import ctfidf_words, topic_labels
 
 log = logging.getLogger(__name__)
 
 
 def run(cfg: Config) -> dict:
-    from pipeline.encoders import check_matches, load_encoder
+    from pipeline.embedding.encoders import check_matches, load_encoder
 
     t = cfg.topics
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
@@ -81,7 +79,11 @@ def run(cfg: Config) -> dict:
             out / "model", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
         )
 
-    metrics = reference_quality(fit, history.reference, texts, embeddings, cfg)
+    rows = baseline_rows(history.reference, cfg)
+    baselines = fit_baselines(fit, rows, texts, cfg)
+    table = baseline_assignments(baselines, rows, fit.vectorizer, texts, ids)
+    write_table(table, out / "baselines.parquet", "baseline_assignments")
+    metrics = reference_quality(fit, history.reference, texts, embeddings, cfg, baselines)
     metrics["history"] = history_metrics(history)
     if history.steps and history.steps[-1].refit:
         last = since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, fits)
@@ -198,129 +200,6 @@ def since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, f
         "kept_topic_id": round(float(np.mean(before == topic[old])), 4),
         "ari": round(float(adjusted_rand_score(before, topic[old])), 4),
     }
-
-
-def reference_quality(fit: TopicFit, reference, texts, embeddings, cfg: Config) -> dict:
-    """`quality` of the reference fit, on the reference papers: it changes only with a refit,
-    so it is cached by the reference's content (`.cache/papertrends/topics/`)."""
-    import dataclasses
-    import hashlib
-    import json
-
-    ref = np.sort(reference)
-    digest = hashlib.sha256()
-    for i in ref:
-        digest.update(texts[i].encode())
-    digest.update(np.ascontiguousarray(embeddings[ref]).tobytes())
-    params = json.dumps([cfg.topics.model_dump(mode="json"), cfg.seed, METRICS_VERSION])
-    digest.update(params.encode())
-    path = cfg.paths.cache / "topics" / f"metrics-{digest.hexdigest()[:24]}.json"
-    if path.exists():
-        log.info("topic metrics unchanged since the reference was fitted: %s", path)
-        return read_json(path)
-    view = dataclasses.replace(
-        fit,
-        topics=fit.topics[ref],
-        probabilities=fit.probabilities[ref],
-        topics_before=fit.topics_before[ref],
-    )
-    metrics = quality(view, [texts[i] for i in ref], embeddings[ref], cfg)
-    metrics["settings"]["n_papers"] = len(fit.topics)
-    metrics["settings"]["metrics_on_reference"] = len(ref)
-    write_json(metrics, path)
-    return metrics
-
-
-METRICS_VERSION = "1"  # bump when `quality` changes what it reports
-
-
-def quality(fit: TopicFit, texts: list[str], embeddings: np.ndarray, cfg: Config) -> dict:
-    """BERTopic and the baselines scored the same way, plus BERTopic before outlier handling.
-
-    Above `topics.metrics_sample` papers, the scoring runs on a seeded sample of that size:
-    NPMI over the sample's tokens, NMF/LDA fitted on the sample, and the stability refits
-    fitted on the sample and compared with the main fit's topics of the same papers.
-    BERTopic's word lists still come from all papers (its topics as the user sees them):
-    c-TF-IDF over a small sample's few papers per topic gives noisier words (at 96,777 arXiv
-    papers, NPMI 0.14 on a 5,000 sample against 0.27 with the words of all papers).
-    """
-    t = cfg.topics
-    k = max(t.coherence_top_n, t.diversity_top_n)
-    all_counts = fit.vectorizer.transform(texts)
-    words = fit.vectorizer.get_feature_names_out()
-    bert_words = class_tfidf_words(all_counts, fit.topics, words, t, k)
-    before_words = class_tfidf_words(all_counts, fit.topics_before, words, t, k)
-    rows = sample_rows(len(texts), t.metrics_sample, cfg.seed)
-    if len(rows) < len(texts):
-        log.info("topic metrics on a seeded sample of %d of %d papers", len(rows), len(texts))
-        texts = [texts[i] for i in rows]
-        embeddings = embeddings[rows]
-    main, main_before = fit.topics[rows], fit.topics_before[rows]
-    tokens = tm.tokenize(texts, fit.vectorizer)
-    counts = all_counts[rows]
-    del all_counts
-
-    def score(topics: np.ndarray, topic_words: dict[int, list[str]]) -> dict:
-        ordered = [topic_words[key] for key in sorted(topic_words)]
-        return tm.summarize(
-            topics, ordered, tokens, t.coherence_top_n, t.coherence_window, t.diversity_top_n
-        )
-
-    bert = score(main, bert_words)
-    before = score(main_before, before_words)
-    labels = fit.model.topic_aspects_.get("Label", {})
-    label_words = [[w for w, _ in pairs] for topic, pairs in sorted(labels.items()) if topic != -1]
-    bert["outlier_share_before"] = before["outlier_share"]
-    bert["npmi_before"] = before["npmi"]
-    bert["npmi_labels"] = round(
-        tm.npmi(label_words, tokens, t.coherence_top_n, t.coherence_window)[0], 4
-    )
-    bert["min_cluster_size"] = fit.min_cluster_size
-    refits = [fit_topics(texts, embeddings, t, s, None).topics for s in t.stability_seeds]
-    bert["stability"] = _mean_ari(main, refits)
-    metrics = {"bertopic": bert}
-
-    n_topics = max(1, bert["n_topics"])
-    for name in t.baselines:
-        kwargs = getattr(t, name).kwargs()
-        base = fit_baseline(name, counts, words, n_topics, cfg.seed, kwargs, k)
-        metrics[name] = score(base.topics, base.topic_words)
-        # n_topics counts topics some paper has as its best; LDA may leave components unused.
-        metrics[name]["n_components"] = len(base.topic_words)
-        others = [
-            fit_baseline(name, counts, words, n_topics, s, kwargs, k).topics
-            for s in t.stability_seeds
-        ]
-        metrics[name]["stability"] = _mean_ari(base.topics, others)
-    metrics["settings"] = {
-        "n_papers": len(fit.topics),
-        "fitted_on": fit.fitted_on,
-        "metrics_on": len(rows),  # papers every figure here is computed on
-        "npmi_top_n": t.coherence_top_n,
-        "npmi_window": t.coherence_window or "paper",
-        "diversity_top_n": t.diversity_top_n,
-        "stability_seeds": [cfg.seed, *t.stability_seeds],
-    }
-    return _json_safe(metrics)
-
-
-def _json_safe(obj):
-    """Plain JSON: numpy scalars as Python numbers, NaN (e.g. NPMI of no topic) as null."""
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
-
-
-def _mean_ari(main: np.ndarray, refits: list[np.ndarray]) -> float | None:
-    if not refits:
-        return None
-    return round(float(np.mean([tm.stability(main, r) for r in refits])), 4)
 
 
 def topics_over_time(assignments: pd.DataFrame, papers: pd.DataFrame, freq: str) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from pipeline.config import Config
 from pipeline.errors import StageInputError
 from pipeline.io import read_table, write_json
 from pipeline.report import naming
-from pipeline.snapshot_catalog import latest_date, read_dumps
+from pipeline.snapshots.catalog import latest_date, read_dumps
 from pipeline.stats import periods
 from pipeline.themes import definitions
 

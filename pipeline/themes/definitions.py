@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from pipeline.errors import ConfigError
+from pipeline.yaml_file import read_yaml
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -31,12 +30,7 @@ class Theme:
 def load_themes(path: str | Path) -> list[Theme]:
     """Read and check configs/themes.yaml; every problem is reported with the theme's name."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8")) or {}
-    except FileNotFoundError as e:
-        raise ConfigError(f"{path}: themes file not found") from e
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    raw = read_yaml(path, "themes file")
     entries = raw.get("themes") if isinstance(raw, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected a non-empty list under `themes:`")

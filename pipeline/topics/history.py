@@ -11,7 +11,7 @@ reference moves forward (a refit) only when
 The decision is replayed from the first dump on every run, so it depends on the inputs and
 the params only: the same dumps give the same reference, on any machine, in any order of runs.
 After a refit, topics are matched to the previous model's by centroid similarity and keep their
-ids (`pipeline.topic_align`); the lineage says which were born, died, split or merged.
+ids (`pipeline.topics.align`); the lineage says which were born, died, split or merged.
 """
 
 from __future__ import annotations
@@ -118,11 +118,11 @@ def carried_ids(old, new, old_canon: dict[int, int], embeddings, floor: float, u
     """Stable ids for the new model's topics, and the links between old and new topics.
 
     `old`, `new`: (rows, model topics of those rows). Topics are matched by centroid cosine at
-    the models' own resolution (`topic_align.resolution_threshold`, at least `floor`); a new
+    the models' own resolution (`align.resolution_threshold`, at least `floor`); a new
     topic's strongest link carries the old topic's stable id (each id once); the others get
     ids never used before (above `used`). Links are reported in stable ids.
     """
-    from pipeline import topic_align as ta
+    from pipeline.topics import align as ta
 
     old_ids, old_c = ta.topic_centroids(embeddings[old[0]], old[1])
     new_ids, new_c = ta.topic_centroids(embeddings[new[0]], new[1])
@@ -153,7 +153,7 @@ def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fit
     `fit_topics` then refits the last one with the encoder for the outputs (same rows, same
     seed: the same topics).
     """
-    from pipeline.topic_model import fit_topics
+    from pipeline.topics.fit import fit_topics
 
     fits = {} if fits is None else fits  # shared by calls that replay a prefix of `order`
 
@@ -169,7 +169,7 @@ def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fit
         # below `topics.outliers.threshold`: what outlier reduction would leave unassigned.
         # (HDBSCAN's approximate_predict alone calls nearly every new paper noise when the
         # reference is small: 100% of a 41-paper page against a 107-paper reference.)
-        from pipeline import topic_align as ta
+        from pipeline.topics import align as ta
 
         ref = np.sort(ref)
         _, centroids = ta.topic_centroids(embeddings[ref], fitted(ref).topics)

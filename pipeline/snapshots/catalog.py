@@ -1,15 +1,16 @@
 """Snapshots as the later stages see them: the one reader of ingest's `dumps.json`.
 
 A snapshot is one dump. `ingest` decides each dump's snapshot id, dump date (a pin in
-configs/snapshots.yaml wins; see pipeline/parsers/snapshots.py) and source, and writes them to
+configs/snapshots.yaml wins; see pipeline/snapshots/metadata.py) and source, and writes them to
 `outputs/ingest/dumps.json`; every later stage reads them here, typed, instead of re-deriving
 them. Snapshots of one source, in date order, form a series.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import StageInputError
 from pipeline.io import read_json
@@ -26,8 +27,41 @@ class Dump:
     layout: str
 
 
+@dataclass
+class DumpReport:
+    """One dump's entry in dumps.json, as ingest writes it: the same fields for a text dump, an
+    export and an unreadable file (whose fields ingest could not learn stay empty)."""
+
+    layout: str | None
+    entries: int | None  # entries found (None: the file could not be read)
+    records: int
+    rejects: int
+    status: str = "read"  # or "unreadable": the whole file is one reject
+    error: str | None = None
+    header: dict[str, Any] = field(default_factory=dict)
+    stated_count: int | None = None  # papers the page's header says it lists
+    count_matches: bool | None = None
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+    undated_records: int = 0
+    date_range: list[str | None] = field(default_factory=lambda: [None, None])
+    # how the dump was placed in its series (pipeline/snapshots/metadata.py)
+    snapshot: str | None = None
+    source: str | None = None
+    date: str | None = None
+    date_inferred: str | None = None
+    date_pinned: str | None = None
+    date_is_lower_bound: bool = False
+    date_assumed: bool = False
+    date_assumption: str | None = None
+    date_reasoning: list[str] = field(default_factory=list)
+    date_conflicts: list[str] = field(default_factory=list)
+    refused_dates: list[dict[str, Any]] = field(default_factory=list)
+
+
 def read_dumps(path: Path) -> dict[str, Dump]:
-    """dumps.json's dumps by file name; a clear error if the file or a field is missing."""
+    """dumps.json's dumps by file name; a clear error if the file or a field is missing.
+    Unreadable dumps gave no papers and are left out."""
     path = Path(path)
     if not path.exists():
         raise StageInputError(f"{path} not found: run `papertrends ingest`")
@@ -36,6 +70,7 @@ def read_dumps(path: Path) -> dict[str, Dump]:
         return {
             name: Dump(name, e["snapshot"], e.get("date"), e["source"], e.get("layout", ""))
             for name, e in entries.items()
+            if e.get("status") != "unreadable"
         }
     except (KeyError, TypeError, AttributeError) as e:
         raise StageInputError(f"{path}: not a dumps.json written by ingest ({e!r})") from e

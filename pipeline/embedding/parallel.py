@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from pipeline.config import Embed
-from pipeline.encoders import Encoder, load_encoder
+from pipeline.embedding.encoders import Encoder, load_encoder
 from pipeline.engine import chunked
 from pipeline.errors import PipelineError
 

@@ -1,8 +1,7 @@
 """BERTopic's own logger, silenced around steps the pipeline takes on purpose.
 
-A module of its own because both the fit (`topic_model`) and the chunked assignment
-(`topic_assign`, which `topic_model` imports) need it: in either of them it would make the
-other import back up the chain.
+A module of its own because both the fit (`fit`) and the chunked assignment (`assign`, which
+`fit` imports) need it: in either of them it would make the other import back up the chain.
 """
 
 from __future__ import annotations

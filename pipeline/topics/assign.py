@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.bertopic_logging import quiet_bertopic
 from pipeline.engine import LocalEngine, chunked
+from pipeline.topics.quiet import quiet_bertopic
 
 
 def _predictor(model):

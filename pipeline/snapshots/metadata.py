@@ -15,8 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from pipeline.errors import ConfigError, InputDataError
 from pipeline.parsers.base import ParsedDump
 from pipeline.parsers.dates import (
@@ -29,6 +27,7 @@ from pipeline.parsers.dates import (
     parse_printed,
 )
 from pipeline.textclean import title_key
+from pipeline.yaml_file import read_yaml
 
 log = logging.getLogger(__name__)
 _SUFFIXES = (".gz", ".txt", ".csv", ".jsonl", ".json")
@@ -54,10 +53,7 @@ def load_pins(path: Path) -> dict[str, Pin]:
     if not Path(path).exists():
         log.info("%s not found: every snapshot's source and date are inferred", path)
         return {}
-    try:
-        raw = yaml.safe_load(Path(path).read_text("utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    raw = read_yaml(path, "snapshots file")
     snaps = raw.get("snapshots", {}) if isinstance(raw, dict) else None
     if not isinstance(snaps, dict):
         raise ConfigError(f"{path}: expected a mapping 'snapshots: {{<id>: {{source, date}}}}'")

@@ -1,0 +1,169 @@
+"""The BERTopic fit: UMAP/HDBSCAN on a reference (or a sample of it), the rest assigned.
+
+One vocabulary is fitted on the papers (so `min_df` counts papers, not topics) and shared with
+BERTopic's c-TF-IDF, the NMF/LDA baselines and the coherence metric. HDBSCAN's noise is then
+re-assigned by `cfg.topics.outliers`; the topics before that step are kept so the stage can
+report the outlier share on both sides.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pipeline.config import Topics
+from pipeline.errors import ConfigError, StageInputError
+from pipeline.topics.align import topic_centroids
+from pipeline.topics.assign import assign, best_probability, place
+from pipeline.topics.build import build_bertopic, build_umap, fit_vocabulary
+from pipeline.topics.quiet import quiet_bertopic
+
+log = logging.getLogger(__name__)
+
+# Below this UMAP's spectral layout and HDBSCAN have too little to work with.
+MIN_PAPERS = 10
+
+
+@dataclass
+class TopicFit:
+    model: Any  # bertopic.BERTopic
+    topics: np.ndarray  # final topic per paper, -1 = outlier
+    probabilities: np.ndarray  # HDBSCAN membership strength; 0 for re-assigned outliers
+    topics_before: np.ndarray  # HDBSCAN's topics, before outlier re-assignment
+    vectorizer: Any  # CountVectorizer fitted on the papers (the shared vocabulary)
+    min_cluster_size: int
+    fitted_on: int  # papers UMAP/HDBSCAN were fitted on (the rest went through transform)
+
+
+def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """Rows UMAP/HDBSCAN are fitted on: all of them, or a seeded sample of `size`."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def fit_topics(
+    texts: list[str],
+    embeddings: np.ndarray,
+    cfg: Topics,
+    seed: int,
+    encoder=None,
+    engine=None,
+    chunk_size: int = 2000,
+    reference: np.ndarray | None = None,
+    batches: list[np.ndarray] = (),
+) -> TopicFit:
+    """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers.
+
+    UMAP/HDBSCAN are fitted on `reference` (all rows when None; a seeded sample of it above
+    `topics.sample_size`). Every other row is assigned with `transform` in chunks of
+    `chunk_size` on `engine` (`pipeline.topics.assign`; this process when None): the unsampled
+    reference rows first, then each of `batches` on its own, so a batch's topics never depend
+    on which other batches exist (see `pipeline.topics.history`).
+    """
+    n = len(texts)
+    if embeddings.shape[0] != n:
+        raise StageInputError(f"{n} texts but {embeddings.shape[0]} embeddings")
+    reference = np.arange(n) if reference is None else np.sort(reference)
+    if len(reference) < MIN_PAPERS:
+        raise StageInputError(
+            f"{len(reference)} paper(s): topic modelling needs at least {MIN_PAPERS}"
+        )
+    rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
+    groups = [np.setdiff1d(reference, rows), *[np.sort(b) for b in batches]]
+    rest = np.concatenate(groups)
+    if len(rest) + len(rows) != n or len(np.unique(np.concatenate([rows, rest]))) != n:
+        raise ValueError("reference and batches must cover every paper exactly once")
+    if len(rest) and not cfg.hdbscan.prediction_data:
+        raise ConfigError(
+            f"{n} papers > topics.sample_size {cfg.sample_size}: the rest are assigned with "
+            "HDBSCAN's approximate_predict, so set topics.hdbscan.prediction_data: true"
+        )
+    # Fitted on the same rows as c-TF-IDF, so every word occurs in at least one topic.
+    vectorizer = fit_vocabulary([texts[i] for i in rows], cfg)
+    model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder)
+    mcs = model.hdbscan_model.min_cluster_size
+    log.info("BERTopic on %d of %d papers, min_cluster_size=%d", len(rows), n, mcs)
+
+    fit_topics_, fit_probs = model.fit_transform([texts[i] for i in rows], embeddings[rows])
+    topics = np.full(n, -1, dtype=int)
+    probs = np.zeros(n, dtype=float)
+    topics[rows], probs[rows] = fit_topics_, best_probability(fit_probs)
+    for group in groups:
+        if len(group):
+            topics[group], probs[group] = assign(model, embeddings[group], engine, chunk_size)
+    before = topics.copy()
+
+    topics = reduce_outliers(model, texts, topics, embeddings, cfg)
+    if len(rest) or not np.array_equal(topics, before):
+        with quiet_bertopic():  # it warns that assignments were changed by hand: they were
+            model.update_topics(
+                texts,
+                topics=topics.tolist(),
+                top_n_words=model.top_n_words,
+                vectorizer_model=model.vectorizer_model,
+                ctfidf_model=model.ctfidf_model,
+                representation_model=model.representation_model,
+            )
+        # update_topics falls back to word-embedding topic vectors; centroids are what fit uses.
+        model.topic_embeddings_ = topic_centroids(embeddings, topics, outliers=True)[1]
+    probs[topics != before] = 0.0
+    return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
+
+
+def reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -> np.ndarray:
+    strategy = cfg.outliers.strategy
+    if strategy == "none" or not (topics == -1).any():
+        return topics
+    if not [t for t in model.get_topics() if t != -1]:  # HDBSCAN found no topic to move to
+        return topics
+    new = model.reduce_outliers(
+        texts,
+        topics.tolist(),
+        strategy=strategy,
+        threshold=cfg.outliers.threshold,
+        embeddings=embeddings if strategy == "embeddings" else None,
+    )
+    return np.asarray(new, dtype=int)
+
+
+def fit_bertopic(
+    texts: list[str],
+    embeddings: np.ndarray,
+    topics_cfg: Topics,
+    seed: int,
+    encoder=None,
+    chunk_size: int = 2000,
+) -> tuple[Any, list[int], np.ndarray]:
+    """(model, topic per paper, probability per paper) for any set of papers, e.g. one snapshot.
+
+    `chunk_size` (`engine.chunk_size`) batches the papers outside `topics.sample_size`, which
+    fixes their UMAP transform: pass it, or a large snapshot's topics ignore the setting."""
+    fit = fit_topics(texts, embeddings, topics_cfg, seed, encoder, chunk_size=chunk_size)
+    return fit.model, fit.topics.tolist(), fit.probabilities
+
+
+def map_coords(
+    embeddings: np.ndarray,
+    cfg: Topics,
+    seed: int,
+    engine=None,
+    chunk_size: int = 2000,
+    reference: np.ndarray | None = None,
+    batches: list[np.ndarray] = (),
+) -> np.ndarray:
+    """2-D UMAP for the topic map; fitted and placed like the topic fit (same reference and
+    batches), so a new dump adds points to the map without moving the old ones."""
+    n = embeddings.shape[0]
+    reference = np.arange(n) if reference is None else np.sort(reference)
+    reducer = build_umap(cfg.coords, min(len(reference), cfg.sample_size), seed, n_components=2)
+    rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
+    xy = np.zeros((n, 2), dtype=float)
+    xy[rows] = reducer.fit_transform(embeddings[rows])
+    for group in [np.setdiff1d(reference, rows), *[np.sort(b) for b in batches]]:
+        if len(group):
+            xy[group] = place(reducer, embeddings[group], engine, chunk_size)
+    return xy
