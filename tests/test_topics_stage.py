@@ -85,6 +85,21 @@ def test_metrics_side_by_side(project):
     assert not any(isinstance(v, float) and math.isnan(v) for v in bert.values())
 
 
+def test_baseline_assignments_are_saved_beside_bertopic(project):
+    """Users compare models paper by paper: every paper has its NMF and LDA topic, and on the
+    papers the metrics score they are the topics the metrics scored (the planted themes)."""
+    cfg, metrics, truth = project
+    table = read_table(cfg.stage_dir("topics") / "baselines.parquet", "baseline_assignments")
+    bert = read_table(cfg.stage_dir("topics") / "assignments.parquet", "assignments")
+    assert table["paper_id"].tolist() == bert["paper_id"].tolist()
+    for name in ("nmf", "lda"):
+        topics = table[name]
+        assert topics.notna().all()
+        assert set(topics) <= set(range(-1, metrics[name]["n_components"]))
+        assert len(set(topics) - {-1}) == metrics[name]["n_topics"]
+    assert adjusted_rand_score(truth, table["nmf"]) > 0.5  # NMF finds the planted themes too
+
+
 def test_missing_embeddings_say_which_stage_to_run(project, tmp_path):
     cfg, _, _ = project
     other = cfg.model_copy(update={"paths": Paths(outputs=tmp_path, cache=tmp_path / "c")})
