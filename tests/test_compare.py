@@ -18,6 +18,7 @@ import yaml
 from pipeline.config import Config
 from pipeline.io import read_table, write_embeddings, write_json, write_table
 from pipeline.stages import compare
+from pipeline.topics import drift
 
 DIM = 32
 THEME_OF = {0: "vision", 1: "vision", 2: "language", 3: "robotics", 4: "robotics", 5: "newtheme"}
@@ -168,7 +169,7 @@ def result(request, tmp_path_factory):
     cfg = _write_inputs(tmp, _corpus())
     mp = pytest.MonkeyPatch()
     if request.param == "hdbscan":
-        mp.setattr(compare, "fit_local_topics", _fast_local_topics)
+        mp.setattr(drift, "fit_local_topics", _fast_local_topics)
     request.addfinalizer(mp.undo)
     compare.run(cfg)
     out = cfg.stage_dir("compare")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -78,16 +80,39 @@ def two_runs(tmp_path_factory):
                 read_table(out / "assignments.parquet", "assignments").set_index("paper_id"),
                 read_table(out / "coords.parquet", "coords").set_index("paper_id"),
                 read_json(out / "metrics.json")["history"],
+                cfg,
             )
         )
     return results
 
 
 def test_old_papers_keep_their_topics_and_places_when_a_dump_arrives(two_runs):
-    (a1, c1, h1), (a2, c2, h2) = two_runs
+    (a1, c1, h1, _), (a2, c2, h2, _) = two_runs
     old = a1.index
     assert h2["refits"] == ["d1"] and not h2["last_dump"]["refit"]
     pd.testing.assert_series_equal(a1["topic"], a2.loc[old, "topic"])
     pd.testing.assert_frame_equal(c1, c2.loc[old])
     assert h2["last_dump"]["kept_topic_id"] == 1.0 and h2["last_dump"]["ari"] == 1.0
     assert (a2["topic"] >= 0).mean() > 0.9  # the new papers found topics too
+
+
+def test_a_warm_fit_cache_gives_the_same_bytes_and_fits_nothing_again(two_runs, tmp_path):
+    """The second dump again, with the cache the first run left: the reference is not fitted
+    again (only the new dump's papers are assigned and placed) and every output is the same."""
+    (_, _, _, cfg1), (_, _, _, cfg2) = two_runs
+    cfg = Config(paths=Paths(outputs=tmp_path / "outputs", cache=tmp_path / "cache"),
+                 embed=cfg2.embed)  # fmt: skip
+    shutil.copytree(cfg1.paths.cache, cfg.paths.cache)
+    fits = cfg.paths.cache / "topics" / "fits"
+    before = {p.name for p in fits.iterdir()}
+    for stage in ("clean", "embed"):
+        shutil.copytree(cfg2.stage_dir(stage), cfg.stage_dir(stage))
+    topics.run(cfg)
+    added = {p.name.split("-")[0] for p in fits.iterdir() if p.name not in before}
+    assert {p.split("-")[0] for p in before} >= {"bertopic", "coords"}
+    assert added == {"assigned", "placed"}  # the new dump's papers; no model was fitted
+    cold, warm = cfg2.stage_dir("topics"), cfg.stage_dir("topics")
+    files = sorted(p.relative_to(cold) for p in cold.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(warm) for p in warm.rglob("*") if p.is_file())
+    for f in files:
+        assert (cold / f).read_bytes() == (warm / f).read_bytes(), f

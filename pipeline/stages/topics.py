@@ -20,6 +20,7 @@ from pipeline.io import read_embeddings, read_table, write_json, write_table
 from pipeline.snapshots.catalog import dump_order, read_dumps
 from pipeline.topics.align import topic_centroids
 from pipeline.topics.fit import TopicFit, fit_topics, map_coords
+from pipeline.topics.fitcache import FitCache
 from pipeline.topics.history import plan
 from pipeline.topics.quality import (
     baseline_assignments,
@@ -50,10 +51,11 @@ def run(cfg: Config) -> dict:
 
     chunk = cfg.engine.chunk_size
     order, fits = papers_dump_order(cfg, first_seen), {}
+    cache = FitCache(cfg.paths.cache)
     args = (t, cfg.seed, cfg.compare.min_similarity)
-    history, stable, lineage = plan(texts, embeddings, first_seen, order, *args, fits=fits)
+    history, stable, lineage = plan(texts, embeddings, first_seen, order, *args, fits, cache)
     log.info("topics fitted on %d papers; refits at %s", len(history.reference), history.refits)
-    where = {"reference": history.reference, "batches": history.batches}
+    where = {"reference": history.reference, "batches": history.batches, "cache": cache}
     # Only papers outside the fitted sample go to the engine: a corpus that fits in
     # `sample_size` starts no cluster.
     with open_engine(cfg.engine) if len(ids) > t.sample_size else nullcontext() as engine:
@@ -189,10 +191,11 @@ def since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, f
     embs, texts_old = embeddings[old], [texts[i] for i in old]
     # The memo of reference fits stays valid: without the last dump, the references are the
     # same prefixes of the same dump order (same papers, same order, same size).
-    prev, stable, _ = plan(texts_old, embs, sub, order[:-1], *args, fits=fits)
+    cache = FitCache(cfg.paths.cache)
+    prev, stable, _ = plan(texts_old, embs, sub, order[:-1], *args, fits, cache)
     fit = fit_topics(
         texts_old, embs, t, cfg.seed, encoder, None, cfg.engine.chunk_size,
-        reference=prev.reference, batches=prev.batches,
+        reference=prev.reference, batches=prev.batches, cache=cache,
     )  # fmt: skip
     before = np.array([stable[int(x)] for x in fit.topics])
     return {

@@ -19,6 +19,7 @@ from pipeline.errors import ConfigError, StageInputError
 from pipeline.topics.align import topic_centroids
 from pipeline.topics.assign import assign, best_probability, place
 from pipeline.topics.build import build_bertopic, build_umap, fit_vocabulary
+from pipeline.topics.fitcache import FitCache, digest, library_versions
 from pipeline.topics.quiet import quiet_bertopic
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def fit_topics(
     chunk_size: int = 2000,
     reference: np.ndarray | None = None,
     batches: list[np.ndarray] = (),
+    cache: FitCache | None = None,
 ) -> TopicFit:
     """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers.
 
@@ -62,7 +64,8 @@ def fit_topics(
     `topics.sample_size`). Every other row is assigned with `transform` in chunks of
     `chunk_size` on `engine` (`pipeline.topics.assign`; this process when None): the unsampled
     reference rows first, then each of `batches` on its own, so a batch's topics never depend
-    on which other batches exist (see `pipeline.topics.history`).
+    on which other batches exist (see `pipeline.topics.history`). With a `cache`, the reference
+    fit and each group's assignment are kept between runs (`pipeline.topics.fitcache`).
     """
     n = len(texts)
     if embeddings.shape[0] != n:
@@ -83,18 +86,28 @@ def fit_topics(
             "HDBSCAN's approximate_predict, so set topics.hdbscan.prediction_data: true"
         )
     # Fitted on the same rows as c-TF-IDF, so every word occurs in at least one topic.
-    vectorizer = fit_vocabulary([texts[i] for i in rows], cfg)
+    fitted_texts = [texts[i] for i in rows]
+    vectorizer = fit_vocabulary(fitted_texts, cfg)
     model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder)
     mcs = model.hdbscan_model.min_cluster_size
     log.info("BERTopic on %d of %d papers, min_cluster_size=%d", len(rows), n, mcs)
 
-    fit_topics_, fit_probs = model.fit_transform([texts[i] for i in rows], embeddings[rows])
+    cache = cache or FitCache(None)
+    encoder_id = None if encoder is None else (encoder.name, encoder.version)
+    key = digest("bertopic", fitted_texts, embeddings[rows], cfg.model_dump_json(), seed,
+                 encoder_id, library_versions())  # fmt: skip
+    model, fit_topics_, fit_probs = _fit_or_load(model, fitted_texts, embeddings[rows], cache, key)
     topics = np.full(n, -1, dtype=int)
     probs = np.zeros(n, dtype=float)
     topics[rows], probs[rows] = fit_topics_, best_probability(fit_probs)
     for group in groups:
         if len(group):
-            topics[group], probs[group] = assign(model, embeddings[group], engine, chunk_size)
+            group_key = digest(key, embeddings[group], chunk_size)
+            got = cache.get("assigned", group_key)
+            if got is None:
+                got = assign(model, embeddings[group], engine, chunk_size)
+                cache.put("assigned", group_key, got)
+            topics[group], probs[group] = got
     before = topics.copy()
 
     topics = reduce_outliers(model, texts, topics, embeddings, cfg)
@@ -112,6 +125,22 @@ def fit_topics(
         model.topic_embeddings_ = topic_centroids(embeddings, topics, outliers=True)[1]
     probs[topics != before] = 0.0
     return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
+
+
+def _fit_or_load(model, texts: list[str], embeddings: np.ndarray, cache: FitCache, key: str):
+    """(fitted model, topics, probabilities) of `fit_transform`, from the cache when it has
+    them. The encoder backend is not stored (it wraps a live model); the caller's is used."""
+    hit = cache.get("bertopic", key)
+    if hit is not None:
+        log.info("reference fit found in the cache: %s", key)
+        fitted, topics, probs = hit
+        fitted.embedding_model = model.embedding_model
+        return fitted, topics, probs
+    topics, probs = model.fit_transform(texts, embeddings)
+    backend, model.embedding_model = model.embedding_model, None
+    cache.put("bertopic", key, (model, topics, probs))
+    model.embedding_model = backend
+    return model, topics, probs
 
 
 def reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -> np.ndarray:
@@ -154,16 +183,29 @@ def map_coords(
     chunk_size: int = 2000,
     reference: np.ndarray | None = None,
     batches: list[np.ndarray] = (),
+    cache: FitCache | None = None,
 ) -> np.ndarray:
     """2-D UMAP for the topic map; fitted and placed like the topic fit (same reference and
     batches), so a new dump adds points to the map without moving the old ones."""
     n = embeddings.shape[0]
     reference = np.arange(n) if reference is None else np.sort(reference)
-    reducer = build_umap(cfg.coords, min(len(reference), cfg.sample_size), seed, n_components=2)
     rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
+    cache = cache or FitCache(None)
+    key = digest("coords", embeddings[rows], cfg.coords.model_dump_json(), seed,
+                 library_versions())  # fmt: skip
     xy = np.zeros((n, 2), dtype=float)
-    xy[rows] = reducer.fit_transform(embeddings[rows])
+    hit = cache.get("coords", key)
+    if hit is None:
+        reducer = build_umap(cfg.coords, len(rows), seed, n_components=2)
+        hit = (reducer, reducer.fit_transform(embeddings[rows]))
+        cache.put("coords", key, hit)
+    reducer, xy[rows] = hit
     for group in [np.setdiff1d(reference, rows), *[np.sort(b) for b in batches]]:
         if len(group):
-            xy[group] = place(reducer, embeddings[group], engine, chunk_size)
+            group_key = digest(key, embeddings[group], chunk_size)
+            placed = cache.get("placed", group_key)
+            if placed is None:
+                placed = place(reducer, embeddings[group], engine, chunk_size)
+                cache.put("placed", group_key, placed)
+            xy[group] = placed
     return xy

@@ -146,12 +146,13 @@ def carried_ids(old, new, old_canon: dict[int, int], embeddings, floor: float, u
     return mapping, links
 
 
-def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fits=None):
+def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fits=None, cache=None):
     """Replay the dumps with real fits: the History, model id -> stable id, and the lineage.
 
     Each reference is fitted once here (without the encoder: labels do not change topics);
     `fit_topics` then refits the last one with the encoder for the outputs (same rows, same
-    seed: the same topics).
+    seed: the same topics). With a `cache` (`fitcache.FitCache`), a reference fitted in an
+    earlier run is not fitted again.
     """
     from pipeline.topics.fit import fit_topics
 
@@ -161,7 +162,7 @@ def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fit
         rows = np.sort(rows)
         if len(rows) not in fits:  # references are prefixes: the size names one
             sub = [texts[i] for i in rows]
-            fits[len(rows)] = fit_topics(sub, embeddings[rows], cfg, seed)
+            fits[len(rows)] = fit_topics(sub, embeddings[rows], cfg, seed, cache=cache)
         return fits[len(rows)]
 
     def noise_share(ref: np.ndarray, rows: np.ndarray) -> float:

@@ -25,7 +25,7 @@ from pipeline.topics.fit import TopicFit, fit_topics, sample_rows
 from pipeline.topics.words import class_tfidf_words
 
 log = logging.getLogger(__name__)
-METRICS_VERSION = "1"  # bump when `quality` changes what it reports
+METRICS_VERSION = "2"  # bump when `quality` changes what it reports
 
 
 def baseline_rows(reference, cfg: Config) -> np.ndarray:
@@ -68,7 +68,9 @@ def reference_quality(
     fit: TopicFit, reference, texts, embeddings, cfg: Config, baselines: dict[str, BaselineFit]
 ) -> dict:
     """`quality` of the reference fit, on the reference papers: it changes only with a refit,
-    so it is cached by the reference's content (`.cache/papertrends/topics/`)."""
+    so it is cached by the reference's content (`.cache/papertrends/topics/`). The two figures
+    that depend on every paper (the corpus size, and the coherence of the readable labels,
+    which `update_topics` draws from all papers) are computed on every run."""
     ref = np.sort(reference)
     digest = hashlib.sha256()
     for i in ref:
@@ -77,20 +79,34 @@ def reference_quality(
     params = json.dumps([cfg.topics.model_dump(mode="json"), cfg.seed, METRICS_VERSION])
     digest.update(params.encode())
     path = cfg.paths.cache / "topics" / f"metrics-{digest.hexdigest()[:24]}.json"
+    ref_texts = [texts[i] for i in ref]
     if path.exists():
         log.info("topic metrics unchanged since the reference was fitted: %s", path)
-        return read_json(path)
-    view = dataclasses.replace(
-        fit,
-        topics=fit.topics[ref],
-        probabilities=fit.probabilities[ref],
-        topics_before=fit.topics_before[ref],
-    )
-    metrics = quality(view, [texts[i] for i in ref], embeddings[ref], cfg, baselines)
+        metrics = read_json(path)
+    else:
+        view = dataclasses.replace(
+            fit,
+            topics=fit.topics[ref],
+            probabilities=fit.probabilities[ref],
+            topics_before=fit.topics_before[ref],
+        )
+        metrics = quality(view, ref_texts, embeddings[ref], cfg, baselines)
+        metrics["settings"]["metrics_on_reference"] = len(ref)
+        write_json(metrics, path)
     metrics["settings"]["n_papers"] = len(fit.topics)
-    metrics["settings"]["metrics_on_reference"] = len(ref)
-    write_json(metrics, path)
+    metrics["bertopic"]["npmi_labels"] = label_npmi(fit, ref_texts, cfg)
     return metrics
+
+
+def label_npmi(fit: TopicFit, texts: list[str], cfg: Config) -> float | None:
+    """NPMI of the readable labels' words, over the same tokens as `quality`'s NPMI."""
+    t = cfg.topics
+    rows = sample_rows(len(texts), t.metrics_sample, cfg.seed)
+    tokens = tm.tokenize([texts[i] for i in rows], fit.vectorizer)
+    labels = fit.model.topic_aspects_.get("Label", {})
+    label_words = [[w for w, _ in pairs] for topic, pairs in sorted(labels.items()) if topic != -1]
+    value = tm.npmi(label_words, tokens, t.coherence_top_n, t.coherence_window)[0]
+    return _json_safe(round(value, 4))
 
 
 def quality(
@@ -129,13 +145,8 @@ def quality(
 
     bert = score(main, bert_words)
     before = score(main_before, before_words)
-    labels = fit.model.topic_aspects_.get("Label", {})
-    label_words = [[w for w, _ in pairs] for topic, pairs in sorted(labels.items()) if topic != -1]
     bert["outlier_share_before"] = before["outlier_share"]
     bert["npmi_before"] = before["npmi"]
-    bert["npmi_labels"] = round(
-        tm.npmi(label_words, tokens, t.coherence_top_n, t.coherence_window)[0], 4
-    )
     bert["min_cluster_size"] = fit.min_cluster_size
     refits = [fit_topics(texts, embeddings, t, s, None).topics for s in t.stability_seeds]
     bert["stability"] = _mean_ari(main, refits)
@@ -152,7 +163,6 @@ def quality(
         ]
         metrics[name]["stability"] = _mean_ari(base.topics, others)
     metrics["settings"] = {
-        "n_papers": len(fit.topics),
         "fitted_on": fit.fitted_on,
         "metrics_on": len(rows),  # papers every figure here is computed on
         "npmi_top_n": t.coherence_top_n,
