@@ -27,6 +27,13 @@ def resolve_min_cluster_size(cfg: Topics, n: int) -> int:
     return value
 
 
+def fit_settings(cfg: Topics) -> list:
+    """Every setting `build_bertopic` reads: what a cached fit must match (`topics.fitcache`)."""
+    sections = [cfg.umap, cfg.hdbscan, cfg.auto_min_cluster_size, cfg.vectorizer, cfg.ctfidf,
+                cfg.representation_args, cfg.bertopic]  # fmt: skip
+    return [cfg.representation, *(x.model_dump(mode="json") for x in sections)]
+
+
 def checked_kwargs(cls: type, params: LibraryParams) -> dict[str, Any]:
     """A params section's keyword arguments, checked against the installed constructor: the
     section was validated at config load, but a library version may lack one of its keys."""

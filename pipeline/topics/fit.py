@@ -18,7 +18,7 @@ from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
 from pipeline.topics.align import topic_centroids
 from pipeline.topics.assign import assign, best_probability, place
-from pipeline.topics.build import build_bertopic, build_umap, fit_vocabulary
+from pipeline.topics.build import build_bertopic, build_umap, fit_settings, fit_vocabulary
 from pipeline.topics.fitcache import FitCache, digest, library_versions
 from pipeline.topics.quiet import quiet_bertopic
 
@@ -94,7 +94,7 @@ def fit_topics(
 
     cache = cache or FitCache(None)
     encoder_id = None if encoder is None else (encoder.name, encoder.version)
-    key = digest("bertopic", fitted_texts, embeddings[rows], cfg.model_dump_json(), seed,
+    key = digest("bertopic", fitted_texts, embeddings[rows], fit_settings(cfg), seed,
                  encoder_id, library_versions())  # fmt: skip
     model, fit_topics_, fit_probs = _fit_or_load(model, fitted_texts, embeddings[rows], cache, key)
     topics = np.full(n, -1, dtype=int)

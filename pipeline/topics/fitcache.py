@@ -33,7 +33,7 @@ def digest(*parts: Any) -> str:
         if isinstance(part, np.ndarray):
             h.update(f"{part.dtype}{part.shape}".encode())
             h.update(np.ascontiguousarray(part).tobytes())
-        elif isinstance(part, (list, tuple)) and part and isinstance(part[0], str):
+        elif isinstance(part, list) and part and all(isinstance(x, str) for x in part):
             for text in part:
                 h.update(len(text).to_bytes(8, "little"))
                 h.update(text.encode("utf-8"))
