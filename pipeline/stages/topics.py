@@ -76,6 +76,12 @@ def run(cfg: Config) -> dict:
         out / "coords.parquet",
         "coords",
     )
+    # The label scores are cosines from torch, whose last bits vary with the CPU's load (its
+    # BLAS picks its threads at run time): 4 decimals keep the saved model byte-reproducible.
+    fit.model.topic_aspects_ = {
+        aspect: {t: [(w, round(float(x), 4)) for w, x in pairs] for t, pairs in topics.items()}
+        for aspect, topics in fit.model.topic_aspects_.items()
+    }
     with quiet_bertopic():  # no hub pointer to the encoder on purpose: it is not on a hub
         fit.model.save(
             out / "model", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
