@@ -94,7 +94,7 @@ def run(cfg: Config) -> dict:
     metrics = reference_quality(fit, history.reference, texts, embeddings, cfg, baselines)
     metrics["history"] = history_metrics(history)
     if history.steps and history.steps[-1].refit:
-        last = since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, fits)
+        last = since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits)
     else:
         # Same reference model, and every earlier dump's papers assigned in their own batches
         # as before: the old papers' topics are those of the last run (tests/test_topic_history
@@ -183,7 +183,7 @@ def history_metrics(history) -> dict:
     }
 
 
-def since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, fits) -> dict:
+def since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits) -> dict:
     """The run without the latest dump, replayed for real: how many of the papers that were
     already there keep their topic id, and how well the two partitions of them agree."""
     from sklearn.metrics import adjusted_rand_score
@@ -199,8 +199,9 @@ def since_last_dump(texts, embeddings, first_seen, order, topic, encoder, cfg, f
     # same prefixes of the same dump order (same papers, same order, same size).
     cache = FitCache(cfg.paths.cache)
     prev, stable, _ = plan(texts_old, embs, sub, order[:-1], *args, fits, cache)
+    # No encoder: it only names topics, and the topics are what is compared.
     fit = fit_topics(
-        texts_old, embs, t, cfg.seed, encoder, None, cfg.engine.chunk_size,
+        texts_old, embs, t, cfg.seed, None, None, cfg.engine.chunk_size,
         reference=prev.reference, batches=prev.batches, cache=cache,
     )  # fmt: skip
     before = np.array([stable[int(x)] for x in fit.topics])

@@ -88,7 +88,8 @@ def fit_topics(
     # Fitted on the same rows as c-TF-IDF, so every word occurs in at least one topic.
     fitted_texts = [texts[i] for i in rows]
     vectorizer = fit_vocabulary(fitted_texts, cfg)
-    model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder)
+    known = dict(zip(texts, embeddings, strict=True)) if encoder is not None else None
+    model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder, known)
     mcs = model.hdbscan_model.min_cluster_size
     log.info("BERTopic on %d of %d papers, min_cluster_size=%d", len(rows), n, mcs)
 

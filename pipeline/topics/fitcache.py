@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 log = logging.getLogger(__name__)
-VERSION = "1"  # bump when what a fit or an assignment stores changes
+VERSION = "2"  # bump when what a fit or an assignment stores (or how it is computed) changes
 LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy")
 
 
