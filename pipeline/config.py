@@ -90,6 +90,10 @@ class History(Section):
     refit_growth: float = Field(1.0, gt=0)
     # ...or when more than this share of a new dump's papers fit no topic (HDBSCAN noise).
     refit_outlier_share: float = Field(0.5, gt=0, le=1)
+    # Guide a refit's UMAP with the topics its papers had before it (semi-supervised UMAP).
+    # On the seeds that keeps 99% of the topic ids at the refit, but also the old model's
+    # coarser resolution (4 topics instead of 11): off by default (bench/RESULTS.md).
+    guided_refit: bool = False
 
 
 class Topics(Section):

@@ -116,3 +116,31 @@ def test_a_warm_fit_cache_gives_the_same_bytes_and_fits_nothing_again(two_runs, 
     assert files == sorted(p.relative_to(warm) for p in warm.rglob("*") if p.is_file())
     for f in files:
         assert (cold / f).read_bytes() == (warm / f).read_bytes(), f
+
+
+def test_a_guided_refit_learns_the_topics_the_papers_had(tmp_path):
+    """`history.guided_refit`: the refit's UMAP is given, for each paper of the new reference,
+    the topic it had just before the refit (the previous reference's model, later dumps
+    assigned dump by dump), and the last dump's retention figures are computed as usual.
+    (Retention on real dumps, guided and not, is measured in bench/RESULTS.md.)"""
+    from sklearn.metrics import adjusted_rand_score
+
+    from pipeline.topics.history import plan
+
+    texts, emb, _ = planted_corpus(per_theme=40, seed=3)
+    first_seen = ["d1"] * 60 + ["d2"] * 40 + ["d3"] * 60
+    order = ["d1", "d2", "d3"]
+    cfg = Config(
+        topics={"representation": "none", "stability_seeds": [], "baselines": [],
+                "history": {"min_reference": 50, "guided_refit": True}},
+    ).topics  # fmt: skip
+    history, _, _ = plan(texts, emb, first_seen, order, cfg, 0, 0.5)
+    assert history.refits == ["d1", "d3"] and len(history.reference) == 160
+    before, _, _ = plan(texts[:100], emb[:100], first_seen[:100], order[:2], cfg, 0, 0.5)
+    assert before.refits == ["d1"] and before.labels is None  # the first fit has no guide
+    from pipeline.topics.fit import fit_topics
+
+    seen = fit_topics(texts[:100], emb[:100], cfg, 0, reference=before.reference,
+                      batches=before.batches).topics  # fmt: skip
+    assert adjusted_rand_score(seen, history.labels[:100]) == 1.0
+    assert len(history.labels) == 160 and (history.labels[100:] >= -1).all()

@@ -56,10 +56,11 @@ def run(cfg: Config) -> dict:
     history, stable, lineage = plan(texts, embeddings, first_seen, order, *args, fits, cache)
     log.info("topics fitted on %d papers; refits at %s", len(history.reference), history.refits)
     where = {"reference": history.reference, "batches": history.batches, "cache": cache}
+    guided = {**where, "labels": history.labels}
     # Only papers outside the fitted sample go to the engine: a corpus that fits in
     # `sample_size` starts no cluster.
     with open_engine(cfg.engine) if len(ids) > t.sample_size else nullcontext() as engine:
-        fit = fit_topics(texts, embeddings, t, cfg.seed, encoder, engine, chunk, **where)
+        fit = fit_topics(texts, embeddings, t, cfg.seed, encoder, engine, chunk, **guided)
         xy = map_coords(embeddings, t, cfg.seed, engine, chunk, **where)
     out = cfg.stage_dir("topics")
     shutil.rmtree(out, ignore_errors=True)  # the stage rewrites its folder completely
@@ -202,7 +203,7 @@ def since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits) -> d
     # No encoder: it only names topics, and the topics are what is compared.
     fit = fit_topics(
         texts_old, embs, t, cfg.seed, None, None, cfg.engine.chunk_size,
-        reference=prev.reference, batches=prev.batches, cache=cache,
+        reference=prev.reference, batches=prev.batches, cache=cache, labels=prev.labels,
     )  # fmt: skip
     before = np.array([stable[int(x)] for x in fit.topics])
     return {

@@ -57,6 +57,7 @@ def fit_topics(
     reference: np.ndarray | None = None,
     batches: list[np.ndarray] = (),
     cache: FitCache | None = None,
+    labels: np.ndarray | None = None,
 ) -> TopicFit:
     """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers.
 
@@ -66,6 +67,8 @@ def fit_topics(
     reference rows first, then each of `batches` on its own, so a batch's topics never depend
     on which other batches exist (see `pipeline.topics.history`). With a `cache`, the reference
     fit and each group's assignment are kept between runs (`pipeline.topics.fitcache`).
+    `labels` (one per reference row, in row order; -1 = none) guide UMAP semi-supervised: a
+    refit passes the topics the papers had under the model before it (`history.plan`).
     """
     n = len(texts)
     if embeddings.shape[0] != n:
@@ -95,9 +98,16 @@ def fit_topics(
 
     cache = cache or FitCache(None)
     encoder_id = None if encoder is None else (encoder.name, encoder.version)
+    y = None
+    if labels is not None:
+        by_row = np.full(n, -1, dtype=int)
+        by_row[reference] = labels
+        y = by_row[rows]
     key = digest("bertopic", fitted_texts, embeddings[rows], fit_settings(cfg), seed,
-                 encoder_id, library_versions())  # fmt: skip
-    model, fit_topics_, fit_probs = _fit_or_load(model, fitted_texts, embeddings[rows], cache, key)
+                 encoder_id, library_versions(), y)  # fmt: skip
+    model, fit_topics_, fit_probs = _fit_or_load(
+        model, fitted_texts, embeddings[rows], y, cache, key
+    )
     topics = np.full(n, -1, dtype=int)
     probs = np.zeros(n, dtype=float)
     topics[rows], probs[rows] = fit_topics_, best_probability(fit_probs)
@@ -128,7 +138,7 @@ def fit_topics(
     return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
 
 
-def _fit_or_load(model, texts: list[str], embeddings: np.ndarray, cache: FitCache, key: str):
+def _fit_or_load(model, texts: list[str], embeddings: np.ndarray, y, cache: FitCache, key: str):
     """(fitted model, topics, probabilities) of `fit_transform`, from the cache when it has
     them. The encoder backend is not stored (it wraps a live model); the caller's is used."""
     hit = cache.get("bertopic", key)
@@ -137,7 +147,7 @@ def _fit_or_load(model, texts: list[str], embeddings: np.ndarray, cache: FitCach
         fitted, topics, probs = hit
         fitted.embedding_model = model.embedding_model
         return fitted, topics, probs
-    topics, probs = model.fit_transform(texts, embeddings)
+    topics, probs = model.fit_transform(texts, embeddings, y=y)
     backend, model.embedding_model = model.embedding_model, None
     cache.put("bertopic", key, (model, topics, probs))
     model.embedding_model = backend

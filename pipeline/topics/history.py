@@ -39,6 +39,7 @@ class History:
     batches: list[np.ndarray]  # rows assigned after it, one array per later dump, in order
     steps: list[Step] = field(default_factory=list)
     references: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (dump, rows)
+    labels: np.ndarray | None = None  # guidance for the final fit, one per reference row
 
     @property
     def refits(self) -> list[str]:
@@ -152,18 +153,42 @@ def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fit
     Each reference is fitted once here (without the encoder: labels do not change topics);
     `fit_topics` then refits the last one with the encoder for the outputs (same rows, same
     seed: the same topics). With a `cache` (`fitcache.FitCache`), a reference fitted in an
-    earlier run is not fitted again.
+    earlier run is not fitted again. With `history.guided_refit`, a refit's UMAP is guided by
+    the topics its papers had just before it (`guidance`); `History.labels` is the final
+    reference's guidance, for that refit with the encoder.
     """
     from pipeline.topics.fit import fit_topics
 
-    fits = {} if fits is None else fits  # shared by calls that replay a prefix of `order`
+    # Shared by calls that replay a prefix of `order`. References are prefixes in dump order,
+    # so a size names one: size -> (rows, fit, the labels that guided it).
+    fits = {} if fits is None else fits
+    groups = first_dump_rows(first_seen, order)
+
+    def guidance(rows: np.ndarray) -> np.ndarray | None:
+        """The topics `rows` had under the reference in force before them: the previous
+        reference's fit, with each later dump assigned on its own, as the user saw them."""
+        earlier = [size for size in fits if size < len(rows)]
+        if not cfg.history.guided_refit or not earlier:
+            return None
+        prev_rows, _, prev_labels = fits[max(earlier)]
+        inside, members = set(prev_rows.tolist()), set(rows.tolist())
+        later = [g for g in groups if len(g) and g[0] in members and g[0] not in inside]
+        batches = [np.searchsorted(rows, g) for g in later]
+        before = fit_topics(
+            [texts[i] for i in rows], embeddings[rows], cfg, seed,
+            reference=np.searchsorted(rows, prev_rows), batches=batches, cache=cache,
+            labels=prev_labels,
+        )  # fmt: skip
+        return before.topics
 
     def fitted(rows: np.ndarray):
         rows = np.sort(rows)
-        if len(rows) not in fits:  # references are prefixes: the size names one
+        if len(rows) not in fits:
+            labels = guidance(rows)
             sub = [texts[i] for i in rows]
-            fits[len(rows)] = fit_topics(sub, embeddings[rows], cfg, seed, cache=cache)
-        return fits[len(rows)]
+            fit = fit_topics(sub, embeddings[rows], cfg, seed, cache=cache, labels=labels)
+            fits[len(rows)] = (rows, fit, labels)
+        return fits[len(rows)][1]
 
     def noise_share(ref: np.ndarray, rows: np.ndarray) -> float:
         # A paper fits no topic when its cosine to every topic centroid of the reference is
@@ -179,7 +204,6 @@ def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fit
         best = ta.cosine_matrix(embeddings[np.sort(rows)], centroids).max(axis=1)
         return float(np.mean(best < cfg.outliers.threshold))
 
-    groups = first_dump_rows(first_seen, order)
     h = cfg.history
     history = replay(
         order, groups, noise_share, h.min_reference, h.refit_growth, h.refit_outlier_share
@@ -187,4 +211,7 @@ def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fit
     canon, lineage = stable_ids(
         history.references, lambda rows: fitted(rows).topics, embeddings, floor
     )
+    if len(history.reference):
+        fitted(history.reference)
+        history.labels = fits[len(history.reference)][2]
     return history, canon, lineage
