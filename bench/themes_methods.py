@@ -28,6 +28,20 @@ from pipeline.themes.features import make_bank
 from pipeline.themes.labels import read_label_sets, theme_names
 
 
+def labelled_bank(cfg):
+    """The labelled sets, their evidence bank (embeddings from the cache) and learnable themes."""
+    themes = load_themes(cfg.paths.themes)
+    labels = read_label_sets(
+        {n: cfg.paths.labels / f for n, f in cfg.themes.label_sets.items()}, themes
+    )
+    encoder = load_encoder(cfg.embed, cfg.seed).fit(labels["text"].tolist())
+    cache = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
+    emb, _ = embed_texts(labels["text"].tolist(), encoder, cache, cfg=cfg)
+    prompts = {th.name: encoder.encode(th.prompts) for th in themes}
+    bank = make_bank(emb, labels["text"].tolist(), themes, prompts)
+    return labels, bank, theme_names(labels, themes, cfg.themes.min_positives)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-p", "--params", default="configs/params.yaml")
@@ -39,16 +53,8 @@ def main() -> None:
     cfg = load_config(args.params)
     if args.encoder:
         cfg.embed.encoder = args.encoder
-    themes = load_themes(cfg.paths.themes)
-    labels = read_label_sets(
-        {n: cfg.paths.labels / f for n, f in cfg.themes.label_sets.items()}, themes
-    )
-    encoder = load_encoder(cfg.embed, cfg.seed).fit(labels["text"].tolist())
-    cache = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
-    emb, _ = embed_texts(labels["text"].tolist(), encoder, cache, cfg=cfg)
-    prompts = {th.name: encoder.encode(th.prompts) for th in themes}
-    bank = make_bank(emb, labels["text"].tolist(), themes, prompts)
-    names = theme_names(labels, themes, cfg.themes.min_positives)
+    labels, bank, names = labelled_bank(cfg)
+    encoder_name = cfg.embed.encoder
     out = Path("bench/work/themes_methods.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
     rules = args.threshold or [cfg.themes.threshold]
@@ -63,7 +69,7 @@ def main() -> None:
                 method, labels, bank, names, cfg.themes.cv_folds, cfg.seed, c, rule
             ).items()
         }
-        row = {"encoder": encoder.name, "method": method, "c": c, "threshold": rule, **res,
+        row = {"encoder": encoder_name, "method": method, "c": c, "threshold": rule, **res,
                "seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
         print(json.dumps(row))
         with out.open("a") as fh:
