@@ -144,6 +144,8 @@ class Themes(Section):
     method: ThemeMethod = "combined_ngrams"
     compare: list[ThemeMethod | Literal["similarity", "keywords"]] = ["similarity", "keywords"]
     c: float = Field(3.0, gt=0)  # LogisticRegression's inverse regularisation strength
+    # The cut-off from out-of-fold scores: F1-best, or the mean F1-best over bootstrap resamples.
+    threshold: Literal["f1_best", "bagged"] = "bagged"
     cv_folds: int = Field(5, gt=1)
     min_positives: int = Field(8, ge=2)  # fewer labelled positives -> zero-shot fallback
     default_threshold: float = Field(0.5, gt=0, lt=1)  # zero-shot themes without `threshold`

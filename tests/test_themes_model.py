@@ -8,7 +8,7 @@ import pytest
 from pipeline.errors import ConfigError
 from pipeline.textclean import paper_id
 from pipeline.themes import evaluation as ev
-from pipeline.themes.classifier import best_threshold
+from pipeline.themes.classifier import best_threshold, fit_threshold
 from pipeline.themes.definitions import load_themes
 from pipeline.themes.features import Bank, ThemeFeatures, keyword_hits
 
@@ -76,6 +76,26 @@ def test_best_threshold_separates_separable_scores():
     assert ((scores >= thr) == y.astype(bool)).all()
 
 
+def test_best_threshold_prefers_the_cut_nearest_half_among_equal_f1():
+    # Keeping all four (F1 2/3) ties with keeping only 0.9 (F1 2/3): the cut nearer 0.5 wins.
+    scores = np.array([0.1, 0.4, 0.6, 0.9])
+    assert best_threshold(scores, np.array([1, 0, 0, 1])) == pytest.approx(0.75)
+    # No positive at all: every cut has F1 0, so the cut nearest 0.5 is kept.
+    assert best_threshold(scores, np.zeros(4, dtype=int)) == pytest.approx(0.5)
+
+
+def test_bagged_threshold_is_seeded_and_between_the_classes():
+    rng = np.random.default_rng(0)
+    y = (rng.random(200) < 0.2).astype(int)
+    scores = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.15, 200), 0, 1)
+    bagged = fit_threshold(scores, y, "bagged", seed=3)
+    assert bagged == fit_threshold(scores, y, "bagged", seed=3)
+    assert 0.3 < bagged < 0.7
+    assert fit_threshold(scores, y, "f1_best", seed=3) == best_threshold(scores, y)
+    with pytest.raises(ValueError, match="threshold rule"):
+        fit_threshold(scores, y, "median", seed=3)
+
+
 def _synthetic(n: int, signal: float, seed: int, theme: str = "t"):
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.3).astype(int)
@@ -105,6 +125,18 @@ def test_cross_source_transfers_signal_and_not_noise():
     noise = np.random.default_rng(2).permutation(y_train)
     pred = ev.cross_source_predictions("embedding", "t", train, noise, test, 5, 0, 1.0)
     assert ev.prf(y_test, pred)["f1"] < 0.6
+
+
+def test_bagged_thresholds_transfer_signal_and_not_noise():
+    train, y_train = _synthetic(150, signal=3.0, seed=0)
+    test, y_test = _synthetic(150, signal=3.0, seed=1)
+    pred = ev.cross_source_predictions("embedding", "t", train, y_train, test, 5, 0, 1.0, "bagged")
+    assert ev.prf(y_test, pred)["f1"] > 0.9
+    pred = ev.nested_cv_predictions("embedding", "t", train, y_train, 5, 0, 1.0, "bagged")
+    assert ev.prf(y_train, pred)["f1"] > 0.9
+    noise = np.random.default_rng(2).permutation(y_train)
+    pred = ev.nested_cv_predictions("embedding", "t", train, noise, 5, 0, 1.0, "bagged")
+    assert ev.prf(noise, pred)["f1"] < 0.6
 
 
 def test_bootstrap_interval_holds_the_estimate_and_narrows_with_data():

@@ -112,7 +112,7 @@ def cached_evaluation(cfg: Config, labels, bank: Bank, names, encoder_version) -
         log.info("theme evaluation unchanged since the last run: %s", path)
         return read_json(path)
     options = {
-        m: ev.evaluate_method(m, labels, bank, names, t.cv_folds, cfg.seed, t.c)
+        m: ev.evaluate_method(m, labels, bank, names, t.cv_folds, cfg.seed, t.c, t.threshold)
         for m in dict.fromkeys([t.method, *t.compare])
     }
     pooled = {}
@@ -126,7 +126,9 @@ def cached_evaluation(cfg: Config, labels, bank: Bank, names, encoder_version) -
         "zero_shot_leave_one_theme_out": ev.leave_one_theme_out(
             pooled, t.default_threshold, t.c, cfg.seed
         ),
-        "how_measured": HOW_MEASURED.format(k=t.cv_folds, seed=cfg.seed, b=ev.BOOTSTRAP),
+        "how_measured": HOW_MEASURED.format(
+            rule=t.threshold, k=t.cv_folds, seed=cfg.seed, b=ev.BOOTSTRAP
+        ),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(result, path)
@@ -134,7 +136,7 @@ def cached_evaluation(cfg: Config, labels, bank: Bank, names, encoder_version) -
 
 
 HOW_MEASURED = (
-    "cross-source `A->B`: the scorer and its threshold (F1-best cut-off on {k}-fold out-of-fold "
+    "cross-source `A->B`: the scorer and its threshold (`{rule}` cut-off on {k}-fold out-of-fold "
     "scores) are fitted on set A only and applied once to set B, leaving out papers labelled "
     "in A too; `union_nested_cv`: nested stratified {k}-fold CV over the union of the sets "
     "(seed {seed}). Intervals: percentile bootstrap over the scored papers ({b} resamples)."
@@ -146,7 +148,8 @@ def fit_union(cfg: Config, labels, bank: Bank, name: str):
     Returns the calibrated scorer, the label rows it learned from and their labels."""
     t = cfg.themes
     rows, y = ev.labelled_rows(labels, name, union=True)
-    return calibrate(t.method, name, bank.take(rows), y, t.cv_folds, cfg.seed, t.c), rows, y
+    cal = calibrate(t.method, name, bank.take(rows), y, t.cv_folds, cfg.seed, t.c, t.threshold)
+    return cal, rows, y
 
 
 def score_corpus(cfg, themes: list[Theme], corpus: Bank, label_bank: Bank, fitted):

@@ -1,7 +1,9 @@
 """The per-theme scorer: a logistic regression over chosen evidence blocks, and its threshold.
 
-`method` names the blocks (see `METHODS`). A threshold is always the F1-best cut-off on
-out-of-fold scores of the papers the model is trained on, never on the papers it is scored on.
+`method` names the blocks (see `METHODS`). A threshold always comes from out-of-fold scores of
+the papers the model is trained on, never from the papers it is scored on: the F1-best cut-off
+(`f1_best`), or the mean of the F1-best cut-offs over bootstrap resamples of those scores
+(`bagged`, steadier when a theme has few positives; bench/RESULTS.md, "Themes").
 The two unlearned baselines (`similarity`, `keywords`) are one raw score with a fitted cut-off.
 """
 
@@ -24,6 +26,8 @@ METHODS = {
     "combined_ngrams": ("embedding", "similarity", "keywords", "ngrams"),
 }
 BASELINES = ("similarity", "keywords")
+THRESHOLDS = ("f1_best", "bagged")
+BAGS = 200  # bootstrap resamples behind a `bagged` threshold
 
 
 def raw_score(method: str, bank: Bank, theme: str) -> np.ndarray:
@@ -111,28 +115,41 @@ class Calibrated:
     oof: np.ndarray  # out-of-fold scores of the training papers, in their order
 
 
-def calibrate(method, theme, bank: Bank, y, k, seed, c) -> Calibrated:
+def calibrate(method, theme, bank: Bank, y, k, seed, c, threshold="f1_best") -> Calibrated:
     oof = oof_scores(method, theme, bank, y, k, seed, c)
     model = ThemeClassifier(method, theme, c, seed).fit(bank, y)
-    return Calibrated(model, best_threshold(oof, y), oof)
+    return Calibrated(model, fit_threshold(oof, y, threshold, seed), oof)
+
+
+def fit_threshold(scores: np.ndarray, y: np.ndarray, rule: str, seed: int) -> float:
+    """The cut-off `rule` (see `THRESHOLDS`) fits on out-of-fold `scores` of labels `y`."""
+    if rule == "f1_best":
+        return best_threshold(scores, y)
+    if rule != "bagged":
+        raise ValueError(f"unknown threshold rule {rule!r}; expected one of {THRESHOLDS}")
+    rng = np.random.default_rng(seed)
+    cuts = []
+    for _ in range(BAGS):
+        i = rng.integers(0, len(y), size=len(y))
+        if y[i].any():
+            cuts.append(best_threshold(scores[i], y[i]))
+    return float(np.mean(cuts)) if cuts else best_threshold(scores, y)
 
 
 def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     """The cut-off on `scores` with the best F1 on (y); midway between neighbouring scores.
 
-    Ties go to the cut-off nearest 0.5, so equal-F1 choices do not drift to an extreme.
+    Ties go to the cut-off nearest 0.5 (then the lower one), so equal-F1 choices do not drift
+    to an extreme.
     """
-    order = np.unique(scores)
+    order, inverse = np.unique(scores, return_inverse=True)
     cuts = np.concatenate([[order[0] - 1e-6], (order[:-1] + order[1:]) / 2])
-    best, best_f1 = 0.5, -1.0
-    for cut in cuts:
-        pred = scores >= cut
-        tp = int(np.sum(pred & (y == 1)))
-        f1 = 2 * tp / (pred.sum() + (y == 1).sum()) if tp else 0.0
-        nearer = abs(cut - 0.5) < abs(best - 0.5)
-        if f1 > best_f1 + 1e-12 or (abs(f1 - best_f1) <= 1e-12 and nearer):
-            best, best_f1 = float(cut), f1
-    return best
+    # Cut i keeps the scores >= order[i]: counts per distinct score, summed from the top.
+    predicted = np.cumsum(np.bincount(inverse, minlength=len(order))[::-1])[::-1]
+    tp = np.cumsum(np.bincount(inverse, weights=(y == 1), minlength=len(order))[::-1])[::-1]
+    f1 = np.where(tp > 0, 2 * tp / (predicted + int((y == 1).sum())), 0.0)
+    best = np.flatnonzero(f1 >= f1.max() - 1e-12)
+    return float(cuts[best[np.argmin(np.abs(cuts[best] - 0.5))]])
 
 
 # --- zero-shot fallback: a theme without labels -------------------------------------------

@@ -14,8 +14,8 @@ import numpy as np
 
 from pipeline.themes.classifier import (
     ThemeClassifier,
-    best_threshold,
     calibrate,
+    fit_threshold,
     fit_zero_shot,
     folds,
     oof_scores,
@@ -62,17 +62,20 @@ def table(per_theme: dict[str, dict]) -> dict:
     return {"macro_f1": round(float(np.mean(f1s)), 4) if f1s else None, "per_theme": per_theme}
 
 
-def cross_source_predictions(method, theme, train: Bank, y_train, test: Bank, k, seed, c):
-    cal = calibrate(method, theme, train, y_train, k, seed, c)
+def cross_source_predictions(
+    method, theme, train: Bank, y_train, test: Bank, k, seed, c, threshold="f1_best"
+):
+    cal = calibrate(method, theme, train, y_train, k, seed, c, threshold)
     return (cal.model.score(test) >= cal.threshold).astype(int)
 
 
-def nested_cv_predictions(method, theme, bank: Bank, y, k, seed, c) -> np.ndarray:
+def nested_cv_predictions(method, theme, bank: Bank, y, k, seed, c, threshold="f1_best"):
     """Held-out 0/1 predictions for every paper of `bank`."""
     pred = np.zeros(len(y), dtype=int)
     for tr, te in folds(y, k, seed):
         inner = bank.take(tr)
-        thr = best_threshold(oof_scores(method, theme, inner, y[tr], k, seed, c), y[tr])
+        oof = oof_scores(method, theme, inner, y[tr], k, seed, c)
+        thr = fit_threshold(oof, y[tr], threshold, seed)
         model = ThemeClassifier(method, theme, c, seed).fit(inner, y[tr])
         pred[te] = model.score(bank.take(te)) >= thr
     return pred
@@ -101,7 +104,7 @@ def labelled_rows(labels, name: str, union: bool = False) -> tuple[np.ndarray, n
     return rows, labels[name].to_numpy()[rows].astype(int)
 
 
-def cross_source(method, labels, bank: Bank, names, k, seed, c) -> dict:
+def cross_source(method, labels, bank: Bank, names, k, seed, c, threshold="f1_best") -> dict:
     """Every ordered pair of sets: train (and calibrate) on one, score the other once, leaving
     out the papers labelled in the training set too. `labels` has one row per labelled paper
     in `bank` order; `set` says its source."""
@@ -122,20 +125,20 @@ def cross_source(method, labels, bank: Bank, names, k, seed, c) -> dict:
                 if min(ytr.sum(), len(ytr) - ytr.sum()) < 2 or not len(te):
                     continue
                 pred = cross_source_predictions(
-                    method, name, bank.take(tr), ytr, bank.take(te), k, seed, c
+                    method, name, bank.take(tr), ytr, bank.take(te), k, seed, c, threshold
                 )
                 per_theme[name] = scored(yte, pred, seed)
             out[f"{train}->{test}"] = table(per_theme)
     return out
 
 
-def evaluate_method(method, labels, bank: Bank, names, k, seed, c) -> dict:
+def evaluate_method(method, labels, bank: Bank, names, k, seed, c, threshold="f1_best") -> dict:
     """One method's accuracy: `cross_source`, and nested CV on the union of the sets."""
-    out = cross_source(method, labels, bank, names, k, seed, c)
+    out = cross_source(method, labels, bank, names, k, seed, c, threshold)
     per_theme = {}
     for name in names:
         rows, y = labelled_rows(labels, name, union=True)
-        pred = nested_cv_predictions(method, name, bank.take(rows), y, k, seed, c)
+        pred = nested_cv_predictions(method, name, bank.take(rows), y, k, seed, c, threshold)
         per_theme[name] = scored(y, pred, seed)
     out["union_nested_cv"] = table(per_theme)
     return out
