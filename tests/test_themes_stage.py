@@ -175,13 +175,21 @@ def test_a_corpus_without_any_labelled_paper_gets_themes(tmp_path):
     assert has[anomaly].mean() > 0.8 and has[~anomaly].mean() < 0.2
 
 
-def test_evaluation_is_reused_when_only_the_corpus_changes(project, caplog):
+def test_evaluation_and_scorers_are_reused_and_give_the_same_bytes(project, caplog):
+    """Both depend on the labels only: a run that finds them cached fits nothing and writes
+    what a run that fitted them wrote."""
+    import shutil
+
     from pipeline.stages import themes
 
+    shutil.rmtree(project.paths.cache / "themes", ignore_errors=True)
     themes.run(project)
+    cold = (project.stage_dir("themes") / "paper_themes.parquet").read_bytes()
     caplog.set_level("INFO", logger="pipeline.stages.themes")
     themes.run(project)
     assert "theme evaluation unchanged" in caplog.text
+    assert "theme scorers unchanged" in caplog.text
+    assert (project.stage_dir("themes") / "paper_themes.parquet").read_bytes() == cold
 
 
 def test_stage_is_deterministic(project):

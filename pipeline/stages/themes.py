@@ -54,7 +54,7 @@ def run(cfg: Config) -> dict:
     check_matches(encoder, emb)
     cache = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
     label_emb, _ = embed_texts(labels["text"].tolist(), encoder, cache, cfg=cfg)
-    prompts = {th.name: encoder.encode(th.prompts) for th in themes}
+    prompts = {th.name: embed_texts(th.prompts, encoder, cache, cfg=cfg)[0] for th in themes}
     label_bank = make_bank(label_emb, labels["text"].tolist(), themes, prompts)
     corpus = make_bank(emb, texts, themes, prompts)
 
@@ -64,8 +64,9 @@ def run(cfg: Config) -> dict:
             f"{cfg.paths.labels}: no theme has {t.min_positives} labelled positives and "
             "negatives; label papers (see configs/labels/README.md) to calibrate thresholds"
         )
-    metrics = cached_evaluation(cfg, labels, label_bank, names, encoder.version)
-    fitted = {n: fit_union(cfg, labels, label_bank, n) for n in names}
+    key = labels_key(cfg, labels, encoder.version)
+    metrics = cached_evaluation(cfg, labels, label_bank, names, key)
+    fitted = cached_union(cfg, labels, label_bank, names, key)
     scores, thresholds, modes = score_corpus(cfg, themes, corpus, label_bank, fitted)
     oof = {n: dict(zip(labels["key"].to_numpy()[rows], cal.oof, strict=True))
            for n, (cal, rows, _) in fitted.items()}  # fmt: skip
@@ -95,18 +96,40 @@ def run(cfg: Config) -> dict:
     return metrics
 
 
-def cached_evaluation(cfg: Config, labels, bank: Bank, names, encoder_version) -> dict:
-    """Every option's cross-source and nested-CV accuracy; cached by everything it reads."""
-    t = cfg.themes
+def labels_key(cfg: Config, labels, encoder_version: str) -> str:
+    """Everything the evaluation and the fitted scorers read, hashed: the labels, themes.yaml,
+    the `themes` params, the seed and the encoder."""
     key_parts = {
         "v": EVAL_VERSION,
         "encoder": encoder_version,
         "themes": cfg.paths.themes.read_text("utf-8"),
-        "params": t.model_dump(mode="json"),
+        "params": cfg.themes.model_dump(mode="json"),
         "seed": cfg.seed,
         "labels": hashlib.sha256(labels.to_csv(index=False).encode()).hexdigest(),
     }
-    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:24]
+    return hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def cached_union(cfg: Config, labels, bank: Bank, names, key: str) -> dict:
+    """`fit_union` for every theme, kept in `.cache/papertrends/themes/` under `key`: the
+    scorers learn from the labels only, so a new dump does not refit them."""
+    import pickle
+
+    path = cfg.paths.cache / "themes" / f"scorers-{key}.pkl"
+    if path.exists():
+        log.info("theme scorers unchanged since the last run: %s", path)
+        return pickle.loads(path.read_bytes())
+    fitted = {n: fit_union(cfg, labels, bank, n) for n in names}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(fitted, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+    return fitted
+
+
+def cached_evaluation(cfg: Config, labels, bank: Bank, names, key: str) -> dict:
+    """Every option's cross-source and nested-CV accuracy; cached by everything it reads."""
+    t = cfg.themes
     path = cfg.paths.cache / "themes" / f"evaluation-{key}.json"
     if path.exists():
         log.info("theme evaluation unchanged since the last run: %s", path)
