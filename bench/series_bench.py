@@ -98,6 +98,8 @@ def main() -> None:
     shutil.rmtree(args.work, ignore_errors=True)
     shutil.copytree(Path.cwd(), project, ignore=IGNORE)
     (project / "dvc.lock").unlink(missing_ok=True)
+    # A cold start: DVC's run cache would restore the seeds' outputs without running them.
+    shutil.rmtree(project / ".dvc" / "cache", ignore_errors=True)
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     log = Path("bench/work/series_bench.jsonl")
     log.parent.mkdir(parents=True, exist_ok=True)

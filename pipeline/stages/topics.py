@@ -70,30 +70,14 @@ def run(cfg: Config) -> dict:
     assignments = pd.DataFrame({"paper_id": ids, "topic": topic, "probability": fit.probabilities})
     write_table(assignments, out / "assignments.parquet", "assignments")
     write_history(out, history, stable, lineage)
-    info = topic_info(fit, ids, embeddings, t, stable)
-    write_table(info, out / "topic_info.parquet", "topic_info")
     write_table(
-        pd.DataFrame({"paper_id": ids, "x": xy[:, 0], "y": xy[:, 1]}),
-        out / "coords.parquet",
-        "coords",
+        topic_info(fit, ids, embeddings, t, stable), out / "topic_info.parquet", "topic_info"
     )
-    # The label scores are cosines from torch, whose last bits vary with the CPU's load (its
-    # BLAS picks its threads at run time): 4 decimals keep the saved model byte-reproducible.
-    fit.model.topic_aspects_ = {
-        aspect: {t: [(w, round(float(x), 4)) for w, x in pairs] for t, pairs in topics.items()}
-        for aspect, topics in fit.model.topic_aspects_.items()
-    }
-    with quiet_bertopic():  # no hub pointer to the encoder on purpose: it is not on a hub
-        fit.model.save(
-            out / "model", serialization="safetensors", save_ctfidf=True, save_embedding_model=False
-        )
+    coords = pd.DataFrame({"paper_id": ids, "x": xy[:, 0], "y": xy[:, 1]})
+    write_table(coords, out / "coords.parquet", "coords")
+    write_model(fit, out / "model")
 
-    rows = baseline_rows(history.reference, cfg)
-    baselines = fit_baselines(fit, rows, texts, cfg)
-    table = baseline_assignments(baselines, rows, fit.vectorizer, texts, ids)
-    write_table(table, out / "baselines.parquet", "baseline_assignments")
-    metrics = reference_quality(fit, history.reference, texts, embeddings, cfg, baselines)
-    metrics["history"] = history_metrics(history)
+    metrics = all_metrics(fit, history, texts, embeddings, ids, cfg, out)
     if history.steps and history.steps[-1].refit:
         last = since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits)
     else:
@@ -105,17 +89,39 @@ def run(cfg: Config) -> dict:
     metrics["history"]["last_dump"].update(last)
     write_json(metrics, out / "metrics.json")
     persisted = read_table(out / "assignments.parquet", "assignments")
-    over_time = topics_over_time(persisted, papers, t.freq)
-    over_time.to_csv(out / "topics_over_time.csv", index=False)
+    topics_over_time(persisted, papers, t.freq).to_csv(out / "topics_over_time.csv", index=False)
+    b = metrics["bertopic"]
     log.info(
         "topics: %d topics, outliers %.1f%% -> %.1f%%, npmi %.3f (nmf %s, lda %s)",
-        metrics["bertopic"]["n_topics"],
-        100 * metrics["bertopic"]["outlier_share_before"],
-        100 * metrics["bertopic"]["outlier_share"],
-        metrics["bertopic"]["npmi"],
-        metrics.get("nmf", {}).get("npmi"),
-        metrics.get("lda", {}).get("npmi"),
-    )
+        b["n_topics"], 100 * b["outlier_share_before"], 100 * b["outlier_share"], b["npmi"],
+        metrics.get("nmf", {}).get("npmi"), metrics.get("lda", {}).get("npmi"),
+    )  # fmt: skip
+    return metrics
+
+
+def write_model(fit: TopicFit, path) -> None:
+    """The BERTopic model as safetensors, without the encoder (it is not on a hub)."""
+    # The label scores are cosines from torch, whose last bits vary with the CPU's load (its
+    # BLAS picks its threads at run time): 4 decimals keep the saved model byte-reproducible.
+    fit.model.topic_aspects_ = {
+        aspect: {t: [(w, round(float(x), 4)) for w, x in pairs] for t, pairs in topics.items()}
+        for aspect, topics in fit.model.topic_aspects_.items()
+    }
+    with quiet_bertopic():
+        fit.model.save(
+            path, serialization="safetensors", save_ctfidf=True, save_embedding_model=False
+        )
+
+
+def all_metrics(fit: TopicFit, history, texts, embeddings, ids, cfg: Config, out) -> dict:
+    """The reference's quality, every model side by side (the baselines' assignments are
+    written to `baselines.parquet` on the way), and what each dump did to the history."""
+    rows = baseline_rows(history.reference, cfg)
+    baselines = fit_baselines(fit, rows, texts, cfg)
+    table = baseline_assignments(baselines, rows, fit.vectorizer, texts, ids)
+    write_table(table, out / "baselines.parquet", "baseline_assignments")
+    metrics = reference_quality(fit, history.reference, texts, embeddings, cfg, baselines)
+    metrics["history"] = history_metrics(history)
     return metrics
 
 

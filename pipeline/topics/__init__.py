@@ -8,6 +8,8 @@ history   which papers the model is fitted on as dumps arrive; stable ids across
 align     topic matching by centroid similarity (refits, snapshot drift)
 baselines scikit-learn NMF and LDA on the same vocabulary
 metrics   coherence (NPMI), diversity, stability
-quality   every model scored the same way, for metrics.json
+quality   every model scored the same way, for metrics.json; the baselines' assignments
+drift     per-snapshot fits for `compare`, their alignment and lineage
+fitcache  fitted models and assignments kept between runs, keyed by their inputs
 quiet     BERTopic's logger, silenced around deliberate steps
 """

@@ -71,23 +71,10 @@ def fit_topics(
     refit passes the topics the papers had under the model before it (`history.plan`).
     """
     n = len(texts)
-    if embeddings.shape[0] != n:
-        raise StageInputError(f"{n} texts but {embeddings.shape[0]} embeddings")
     reference = np.arange(n) if reference is None else np.sort(reference)
-    if len(reference) < MIN_PAPERS:
-        raise StageInputError(
-            f"{len(reference)} paper(s): topic modelling needs at least {MIN_PAPERS}"
-        )
     rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
     groups = [np.setdiff1d(reference, rows), *[np.sort(b) for b in batches]]
-    rest = np.concatenate(groups)
-    if len(rest) + len(rows) != n or len(np.unique(np.concatenate([rows, rest]))) != n:
-        raise ValueError("reference and batches must cover every paper exactly once")
-    if len(rest) and not cfg.hdbscan.prediction_data:
-        raise ConfigError(
-            f"{n} papers > topics.sample_size {cfg.sample_size}: the rest are assigned with "
-            "HDBSCAN's approximate_predict, so set topics.hdbscan.prediction_data: true"
-        )
+    _check_rows(cfg, embeddings, n, reference, rows, groups)
     # Fitted on the same rows as c-TF-IDF, so every word occurs in at least one topic.
     fitted_texts = [texts[i] for i in rows]
     vectorizer = fit_vocabulary(fitted_texts, cfg)
@@ -120,9 +107,34 @@ def fit_topics(
                 cache.put("assigned", group_key, got)
             topics[group], probs[group] = got
     before = topics.copy()
+    topics = _without_outliers(model, texts, topics, embeddings, cfg, len(rows) < n)
+    probs[topics != before] = 0.0
+    return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
 
+
+def _check_rows(cfg: Topics, embeddings, n: int, reference, rows, groups) -> None:
+    if embeddings.shape[0] != n:
+        raise StageInputError(f"{n} texts but {embeddings.shape[0]} embeddings")
+    if len(reference) < MIN_PAPERS:
+        raise StageInputError(
+            f"{len(reference)} paper(s): topic modelling needs at least {MIN_PAPERS}"
+        )
+    rest = np.concatenate(groups)
+    if len(rest) + len(rows) != n or len(np.unique(np.concatenate([rows, rest]))) != n:
+        raise ValueError("reference and batches must cover every paper exactly once")
+    if len(rest) and not cfg.hdbscan.prediction_data:
+        raise ConfigError(
+            f"{n} papers > topics.sample_size {cfg.sample_size}: the rest are assigned with "
+            "HDBSCAN's approximate_predict, so set topics.hdbscan.prediction_data: true"
+        )
+
+
+def _without_outliers(model, texts, topics, embeddings, cfg: Topics, assigned: bool):
+    """Outliers re-assigned (`topics.outliers`), and the model's words and topic vectors
+    brought up to date when any paper's topic is not the fit's own (`assigned`, or moved)."""
+    before = topics
     topics = reduce_outliers(model, texts, topics, embeddings, cfg)
-    if len(rest) or not np.array_equal(topics, before):
+    if assigned or not np.array_equal(topics, before):
         with quiet_bertopic():  # it warns that assignments were changed by hand: they were
             model.update_topics(
                 texts,
@@ -134,8 +146,7 @@ def fit_topics(
             )
         # update_topics falls back to word-embedding topic vectors; centroids are what fit uses.
         model.topic_embeddings_ = topic_centroids(embeddings, topics, outliers=True)[1]
-    probs[topics != before] = 0.0
-    return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
+    return topics
 
 
 def _fit_or_load(model, texts: list[str], embeddings: np.ndarray, y, cache: FitCache, key: str):
