@@ -86,6 +86,19 @@ def repro(project: Path) -> tuple[float, str]:
     return time.perf_counter() - t0, {name: float(s) for name, s in stages}
 
 
+def override(params: Path, settings: list[str]) -> None:
+    doc = yaml.safe_load(params.read_text())
+    for item in settings:
+        key, _, value = item.partition("=")
+        *parents, leaf = key.split(".")
+        node = doc
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(value)
+    if settings:
+        params.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dumps", type=int, default=20)
@@ -93,6 +106,13 @@ def main() -> None:
     ap.add_argument("--carried", type=int, default=15)
     ap.add_argument("--work", type=Path, default=Path("/tmp/series_bench"))
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=YAML",
+        help="params.yaml overrides, e.g. topics.history.guided_refit=true",
+    )
     args = ap.parse_args()
     project = args.work / "project"
     shutil.rmtree(args.work, ignore_errors=True)
@@ -100,8 +120,11 @@ def main() -> None:
     (project / "dvc.lock").unlink(missing_ok=True)
     # A cold start: DVC's run cache would restore the seeds' outputs without running them.
     shutil.rmtree(project / ".dvc" / "cache", ignore_errors=True)
+    override(project / "configs" / "params.yaml", args.set)
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    log = Path("bench/work/series_bench.jsonl")
+    log = Path(
+        "bench/work/series_bench.jsonl" if not args.set else "bench/work/series_bench_set.jsonl"
+    )
     log.parent.mkdir(parents=True, exist_ok=True)
     seconds, ran = repro(project)
     print(json.dumps({"dump": "seeds", "seconds": round(seconds, 1), "ran": ran}), flush=True)
@@ -112,10 +135,12 @@ def main() -> None:
         name = write_dump(project, k, rows)
         pin(project, name, day)
         seconds, ran = repro(project)
-        hist = json.loads((project / "outputs/topics/metrics.json").read_text())["history"]
+        metrics = json.loads((project / "outputs/topics/metrics.json").read_text())
+        hist = metrics["history"]
         row = {"dump": name, "k": k + 1, "entries": len(rows), "seconds": round(seconds, 1),
                "ran": ran, **{f"topics_{x}": y for x, y in hist["last_dump"].items()},
-               "fitted_on": hist["fitted_on_papers"]}  # fmt: skip
+               "fitted_on": hist["fitted_on_papers"], "n_topics": metrics["bertopic"]["n_topics"],
+               "npmi": metrics["bertopic"]["npmi"]}  # fmt: skip
         print(json.dumps(row), flush=True)
         with log.open("a") as fh:
             fh.write(json.dumps(row) + "\n")

@@ -1,0 +1,71 @@
+"""Seed-to-seed stability of the topic model, with several seeds (issue 12).
+
+Fits the topics exactly as the stage does (`fit_topics` with the project params) on a seeded
+sample of arXiv papers, once per seed, and reports the mean pairwise ARI between the seeds'
+partitions (outliers after re-assignment included), per UMAP/HDBSCAN variant. WordLlama
+embeddings (MiniLM on 10,000 papers takes about 20 minutes here).
+
+    python -m bench.stability_bench --papers 5000 --seeds 42 1 2 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score
+
+from pipeline.config import load_config
+from pipeline.embedding.encoders import load_encoder
+from pipeline.textclean import model_text
+from pipeline.topics.fit import fit_topics
+
+CORPUS = Path("../shared/external/arxiv-daily/arxiv_daily.jsonl.gz")
+VARIANTS = {
+    "project": {},
+    "umap n_neighbors 30": {"umap": {"n_neighbors": 30}},
+    "umap n_neighbors 50": {"umap": {"n_neighbors": 50}},
+    "hdbscan leaf": {"hdbscan": {"cluster_selection_method": "leaf"}},
+}
+
+
+def sample(n: int, seed: int) -> list[str]:
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    rows = random.Random(seed).sample(rows, n)
+    return [model_text(r["title"], r["abstract"]) for r in rows]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--papers", type=int, default=5000)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2, 3])
+    ap.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    args = ap.parse_args()
+    texts = sample(args.papers, 0)
+    base = load_config("configs/params.yaml", embed={"encoder": "wordllama"})
+    emb = np.asarray(load_encoder(base.embed, base.seed).fit(texts).encode(texts), np.float32)
+    for name in args.variants:
+        cfg = load_config("configs/params.yaml", topics=VARIANTS[name])
+        t0 = time.perf_counter()
+        parts = {s: fit_topics(texts, emb, cfg.topics, s).topics for s in args.seeds}
+        aris = [adjusted_rand_score(parts[a], parts[b])
+                for a, b in itertools.combinations(args.seeds, 2)]  # fmt: skip
+        row = {
+            "variant": name, "papers": args.papers, "seeds": args.seeds,
+            "mean_pairwise_ari": round(float(np.mean(aris)), 3),
+            "min_ari": round(float(np.min(aris)), 3),
+            "n_topics": {s: int(len(set(p.tolist()) - {-1})) for s, p in parts.items()},
+            "seconds": round(time.perf_counter() - t0, 1),
+        }  # fmt: skip
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
