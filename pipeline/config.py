@@ -119,7 +119,7 @@ class Topics(Section):
     # None: a paper's whole text is one window (the vectoriser's n-grams have no positions).
     coherence_window: int | None = Field(None, gt=1)
     diversity_top_n: int = Field(25, gt=1)
-    stability_seeds: list[int] = [1]
+    stability_seeds: list[int] = [1, 2, 3]
     sample_size: int = Field(50_000, gt=1)
     # Above this, NPMI, diversity, stability refits and the NMF/LDA baselines use a seeded
     # sample of this many papers (their cost grows faster than the corpus).

@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.io import read_json, read_table
-from pipeline.report import figures, naming
+from pipeline.report import comparison_figures, figures, naming
 from pipeline.stats import periods
 from pipeline.themes import definitions
 
@@ -232,9 +232,11 @@ def compare_payload(compare_dir: Path, theme_labels: dict[str, str]) -> dict | N
             for s in c["theme_shifts"]
         ]
         figs = {
-            "themes": figures.share_shift_figure(shifts, name_a, name_b, "Theme shares"),
-            "topics": figures.share_shift_figure(c["topic_shifts"], name_a, name_b, "Topic shares"),
-            "sankey": figures.sankey_figure(c["drift"], a["id"], b["id"]),
+            "themes": comparison_figures.share_shift_figure(shifts, name_a, name_b, "Theme shares"),
+            "topics": comparison_figures.share_shift_figure(
+                c["topic_shifts"], name_a, name_b, "Topic shares"
+            ),
+            "sankey": comparison_figures.sankey_figure(c["drift"], a["id"], b["id"]),
         }
         pairs.append(
             {
