@@ -1,4 +1,4 @@
-"""The pure figure functions in pipeline.report.figures."""
+"""The pure figure functions in pipeline.report.figures and comparison_figures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from pipeline.report import figures
+from pipeline.report import comparison_figures, figures
 
 EVIL = '<img src=x onerror="alert(1)"> & </script><script>alert(2)</script>'
 
@@ -114,7 +114,7 @@ def test_rising_figure_colours_by_direction_and_skips_untested():
 def test_share_shift_and_sankey_figures():
     shift = {"key": "1", "label": EVIL, "from_share": 0.1, "to_share": 0.3, "from_count": 8,
              "from_total": 80, "to_count": 27, "to_total": 90}  # fmt: skip
-    fig = figures.share_shift_figure([shift], "d1", "d2", "Topic shares")
+    fig = comparison_figures.share_shift_figure([shift], "d1", "d2", "Topic shares")
     assert [t.name for t in fig.data] == ["d1", "d2"] and fig.data[1].x == (0.3,)
     drift = {
         "from_topics": [{"id": 0, "label": EVIL, "size": 40}, {"id": 1, "label": "b", "size": 30}],
@@ -125,9 +125,9 @@ def test_share_shift_and_sankey_figures():
             {"from": None, "to": 5, "similarity": 0.0, "relation": "born"},
         ],
     }
-    sk = figures.sankey_figure(drift, "d1", "d2").data[0]
+    sk = comparison_figures.sankey_figure(drift, "d1", "d2").data[0]
     assert len(sk.node.label) == 6
     assert list(sk.link.source) == [0, 1, 4] and list(sk.link.target) == [2, 5, 3]
     assert list(sk.link.value) == [40.0, 30.0, 9.0]
-    for f in (fig, figures.sankey_figure(drift, "d1", "d2")):
+    for f in (fig, comparison_figures.sankey_figure(drift, "d1", "d2")):
         assert "<img" not in _raw(f) and "<script" not in _raw(f)
