@@ -86,25 +86,16 @@ def main() -> None:
     cfg = load_config(args.params)
     t = cfg.themes
     labels, bank, names = labelled_bank(cfg)
-    sets = list(dict.fromkeys(labels["set"]))
     out: dict = {}
-    for a in sets:
-        for b in sets:
-            if a == b:
-                continue
-            in_a = (labels["set"] == a).to_numpy()
-            in_b = ((labels["set"] == b) & ~labels["key"].isin(set(labels["key"][in_a]))).to_numpy()
-            for name in names:
-                rows, y = ev.labelled_rows(labels, name)
-                tr, te, ytr, yte = rows[in_a[rows]], rows[in_b[rows]], y[in_a[rows]], y[in_b[rows]]
-                c = calibrate(t.method, name, bank.take(tr), ytr, t.cv_folds, cfg.seed, t.c)
-                s = c.model.score(bank.take(te))
-                decided = rules(c.oof, ytr, s, cfg.seed)
-                decided["oracle (diagnostic)"] = s >= best_threshold(s, yte)
-                for rule, pred in decided.items():
-                    f1 = ev.prf(yte, pred.astype(int))["f1"]
-                    out.setdefault(rule, {}).setdefault(f"{a}->{b}", {})[name] = f1
-    for a in sets:
+    for split, name, tr, ytr, te, yte in ev.source_splits(labels, names):
+        c = calibrate(t.method, name, bank.take(tr), ytr, t.cv_folds, cfg.seed, t.c)
+        s = c.model.score(bank.take(te))
+        decided = rules(c.oof, ytr, s, cfg.seed)
+        decided["oracle (diagnostic)"] = s >= best_threshold(s, yte)
+        for rule, pred in decided.items():
+            f1 = ev.prf(yte, pred.astype(int))["f1"]
+            out.setdefault(rule, {}).setdefault(split, {})[name] = f1
+    for a in dict.fromkeys(labels["set"]):
         in_a = (labels["set"] == a).to_numpy()
         for name in names:
             rows, y = ev.labelled_rows(labels, name)

@@ -8,12 +8,18 @@ stage to re-run.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pipeline.errors import StageInputError
+
+log = logging.getLogger(__name__)
 
 SCHEMAS: dict[str, list[str]] = {
     "records": [
@@ -150,3 +156,41 @@ def read_embeddings(embed_dir: str | Path, paper_ids: list[str] | None = None):
             "run `papertrends embed` again"
         )
     return list(paper_ids), matrix[rows.loc[paper_ids].to_numpy()]
+
+
+class PickleStore:
+    """Values kept between runs as `<folder>/<kind>-<key>.pkl` (caches outside `outputs/`,
+    which DVC deletes before a stage runs). A None folder keeps nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = None if folder is None else Path(folder)
+
+    def get(self, kind: str, key: str) -> Any | None:
+        if self.folder is None:
+            return None
+        path = self.folder / f"{kind}-{key}.pkl"
+        if not path.exists():
+            return None
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except Exception as e:  # a truncated or foreign file is a miss, never a result
+            log.warning("ignoring unreadable cache file %s: %s", path, e)
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{kind}-{key}.pkl"
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # a killed run leaves no half-written entry
+
+    def get_or_make(self, kind: str, key: str, make: Callable[[], Any]) -> Any:
+        value = self.get(kind, key)
+        if value is None:
+            value = make()
+            self.put(kind, key, value)
+        return value

@@ -24,7 +24,14 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.errors import StageInputError
-from pipeline.io import read_embeddings, read_json, read_table, write_json, write_table
+from pipeline.io import (
+    PickleStore,
+    read_embeddings,
+    read_json,
+    read_table,
+    write_json,
+    write_table,
+)
 from pipeline.themes import evaluation as ev
 from pipeline.themes.assign import human_labels, paper_table
 from pipeline.themes.classifier import calibrate, fit_zero_shot, zero_shot_matrix
@@ -113,17 +120,13 @@ def labels_key(cfg: Config, labels, encoder_version: str) -> str:
 def cached_union(cfg: Config, labels, bank: Bank, names, key: str) -> dict:
     """`fit_union` for every theme, kept in `.cache/papertrends/themes/` under `key`: the
     scorers learn from the labels only, so a new dump does not refit them."""
-    import pickle
-
-    path = cfg.paths.cache / "themes" / f"scorers-{key}.pkl"
-    if path.exists():
-        log.info("theme scorers unchanged since the last run: %s", path)
-        return pickle.loads(path.read_bytes())
+    store = PickleStore(cfg.paths.cache / "themes")
+    fitted = store.get("scorers", key)
+    if fitted is not None:
+        log.info("theme scorers unchanged since the last run: %s", key)
+        return fitted
     fitted = {n: fit_union(cfg, labels, bank, n) for n in names}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(fitted, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    store.put("scorers", key, fitted)
     return fitted
 
 

@@ -20,7 +20,7 @@ from pipeline.io import read_embeddings, read_table, write_json, write_table
 from pipeline.snapshots.catalog import dump_order, read_dumps
 from pipeline.topics.align import topic_centroids
 from pipeline.topics.fit import TopicFit, fit_topics, map_coords
-from pipeline.topics.fitcache import FitCache
+from pipeline.topics.fitcache import fit_store
 from pipeline.topics.history import plan
 from pipeline.topics.quality import (
     baseline_assignments,
@@ -51,7 +51,7 @@ def run(cfg: Config) -> dict:
 
     chunk = cfg.engine.chunk_size
     order, fits = papers_dump_order(cfg, first_seen), {}
-    cache = FitCache(cfg.paths.cache)
+    cache = fit_store(cfg.paths.cache)
     args = (t, cfg.seed, cfg.compare.min_similarity)
     history, stable, lineage = plan(texts, embeddings, first_seen, order, *args, fits, cache)
     log.info("topics fitted on %d papers; refits at %s", len(history.reference), history.refits)
@@ -79,7 +79,7 @@ def run(cfg: Config) -> dict:
 
     metrics = all_metrics(fit, history, texts, embeddings, ids, cfg, out)
     if history.steps and history.steps[-1].refit:
-        last = since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits)
+        last = since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits, cache)
     else:
         # Same reference model, and every earlier dump's papers assigned in their own batches
         # as before: the old papers' topics are those of the last run (tests/test_topic_history
@@ -190,7 +190,7 @@ def history_metrics(history) -> dict:
     }
 
 
-def since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits) -> dict:
+def since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits, cache) -> dict:
     """The run without the latest dump, replayed for real: how many of the papers that were
     already there keep their topic id, and how well the two partitions of them agree."""
     from sklearn.metrics import adjusted_rand_score
@@ -204,7 +204,6 @@ def since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits) -> d
     embs, texts_old = embeddings[old], [texts[i] for i in old]
     # The memo of reference fits stays valid: without the last dump, the references are the
     # same prefixes of the same dump order (same papers, same order, same size).
-    cache = FitCache(cfg.paths.cache)
     prev, stable, _ = plan(texts_old, embs, sub, order[:-1], *args, fits, cache)
     # No encoder: it only names topics, and the topics are what is compared.
     fit = fit_topics(

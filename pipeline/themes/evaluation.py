@@ -10,6 +10,8 @@ Every figure carries a bootstrap 95% interval over the scored papers. The zero-s
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from pipeline.themes.classifier import (
@@ -108,28 +110,31 @@ def cross_source(method, labels, bank: Bank, names, k, seed, c, threshold="f1_be
     """Every ordered pair of sets: train (and calibrate) on one, score the other once, leaving
     out the papers labelled in the training set too. `labels` has one row per labelled paper
     in `bank` order; `set` says its source."""
+    out: dict[str, dict] = {}
+    for split, name, tr, ytr, te, yte in source_splits(labels, names):
+        per_theme = out.setdefault(split, {})
+        if min(ytr.sum(), len(ytr) - ytr.sum()) < 2 or not len(te):
+            continue
+        pred = cross_source_predictions(
+            method, name, bank.take(tr), ytr, bank.take(te), k, seed, c, threshold
+        )
+        per_theme[name] = scored(yte, pred, seed)
+    return {split: table(per_theme) for split, per_theme in out.items()}
+
+
+def source_splits(labels, names):
+    """For every ordered pair of labelled sets `A->B` and every theme: (split name, theme,
+    training rows of A and their labels, test rows of B and their labels). The test side leaves
+    out the papers labelled in A too."""
     sets = list(dict.fromkeys(labels["set"]))
-    out: dict = {}
-    for train in sets:
-        for test in sets:
-            if train == test:
-                continue
-            in_train = (labels["set"] == train).to_numpy()
-            seen = set(labels.loc[in_train, "key"])
-            in_test = ((labels["set"] == test) & ~labels["key"].isin(seen)).to_numpy()
-            per_theme = {}
-            for name in names:
-                rows, y = labelled_rows(labels, name)
-                tr, te = rows[in_train[rows]], rows[in_test[rows]]
-                ytr, yte = y[in_train[rows]], y[in_test[rows]]
-                if min(ytr.sum(), len(ytr) - ytr.sum()) < 2 or not len(te):
-                    continue
-                pred = cross_source_predictions(
-                    method, name, bank.take(tr), ytr, bank.take(te), k, seed, c, threshold
-                )
-                per_theme[name] = scored(yte, pred, seed)
-            out[f"{train}->{test}"] = table(per_theme)
-    return out
+    for train, test in itertools.permutations(sets, 2):
+        in_train = (labels["set"] == train).to_numpy()
+        seen = set(labels.loc[in_train, "key"])
+        in_test = ((labels["set"] == test) & ~labels["key"].isin(seen)).to_numpy()
+        for name in names:
+            rows, y = labelled_rows(labels, name)
+            tr, te = rows[in_train[rows]], rows[in_test[rows]]
+            yield f"{train}->{test}", name, tr, y[in_train[rows]], te, y[in_test[rows]]
 
 
 def evaluate_method(method, labels, bank: Bank, names, k, seed, c, threshold="f1_best") -> dict:

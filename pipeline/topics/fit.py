@@ -16,10 +16,11 @@ import numpy as np
 
 from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
+from pipeline.io import PickleStore
 from pipeline.topics.align import topic_centroids
 from pipeline.topics.assign import assign, best_probability, place
 from pipeline.topics.build import build_bertopic, build_umap, fit_settings, fit_vocabulary
-from pipeline.topics.fitcache import FitCache, digest, library_versions
+from pipeline.topics.fitcache import digest, library_versions
 from pipeline.topics.quiet import quiet_bertopic
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def fit_topics(
     chunk_size: int = 2000,
     reference: np.ndarray | None = None,
     batches: list[np.ndarray] = (),
-    cache: FitCache | None = None,
+    cache: PickleStore | None = None,
     labels: np.ndarray | None = None,
 ) -> TopicFit:
     """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers.
@@ -66,7 +67,7 @@ def fit_topics(
     `chunk_size` on `engine` (`pipeline.topics.assign`; this process when None): the unsampled
     reference rows first, then each of `batches` on its own, so a batch's topics never depend
     on which other batches exist (see `pipeline.topics.history`). With a `cache`, the reference
-    fit and each group's assignment are kept between runs (`pipeline.topics.fitcache`).
+    fit and each group's assignment are kept between runs (`fitcache.fit_store`).
     `labels` (one per reference row, in row order; -1 = none) guide UMAP semi-supervised: a
     refit passes the topics the papers had under the model before it (`history.plan`).
     """
@@ -83,7 +84,7 @@ def fit_topics(
     mcs = model.hdbscan_model.min_cluster_size
     log.info("BERTopic on %d of %d papers, min_cluster_size=%d", len(rows), n, mcs)
 
-    cache = cache or FitCache(None)
+    cache = cache or PickleStore(None)
     encoder_id = None if encoder is None else (encoder.name, encoder.version)
     y = None
     if labels is not None:
@@ -100,12 +101,11 @@ def fit_topics(
     topics[rows], probs[rows] = fit_topics_, best_probability(fit_probs)
     for group in groups:
         if len(group):
-            group_key = digest(key, embeddings[group], chunk_size)
-            got = cache.get("assigned", group_key)
-            if got is None:
-                got = assign(model, embeddings[group], engine, chunk_size)
-                cache.put("assigned", group_key, got)
-            topics[group], probs[group] = got
+            topics[group], probs[group] = cache.get_or_make(
+                "assigned",
+                digest(key, embeddings[group], chunk_size),
+                lambda g=group: assign(model, embeddings[g], engine, chunk_size),
+            )
     before = topics.copy()
     topics = _without_outliers(model, texts, topics, embeddings, cfg, len(rows) < n)
     probs[topics != before] = 0.0
@@ -149,20 +149,20 @@ def _without_outliers(model, texts, topics, embeddings, cfg: Topics, assigned: b
     return topics
 
 
-def _fit_or_load(model, texts: list[str], embeddings: np.ndarray, y, cache: FitCache, key: str):
+def _fit_or_load(model, texts: list[str], embeddings: np.ndarray, y, cache: PickleStore, key):
     """(fitted model, topics, probabilities) of `fit_transform`, from the cache when it has
     them. The encoder backend is not stored (it wraps a live model); the caller's is used."""
-    hit = cache.get("bertopic", key)
-    if hit is not None:
-        log.info("reference fit found in the cache: %s", key)
-        fitted, topics, probs = hit
-        fitted.embedding_model = model.embedding_model
-        return fitted, topics, probs
-    topics, probs = model.fit_transform(texts, embeddings, y=y)
-    backend, model.embedding_model = model.embedding_model, None
-    cache.put("bertopic", key, (model, topics, probs))
-    model.embedding_model = backend
-    return model, topics, probs
+    backend = model.embedding_model
+
+    def fit():
+        log.info("fitting the reference (not in the cache): %s", key)
+        topics, probs = model.fit_transform(texts, embeddings, y=y)
+        model.embedding_model = None
+        return model, topics, probs
+
+    fitted, topics, probs = cache.get_or_make("bertopic", key, fit)
+    fitted.embedding_model = backend
+    return fitted, topics, probs
 
 
 def reduce_outliers(model, texts, topics: np.ndarray, embeddings, cfg: Topics) -> np.ndarray:
@@ -205,29 +205,28 @@ def map_coords(
     chunk_size: int = 2000,
     reference: np.ndarray | None = None,
     batches: list[np.ndarray] = (),
-    cache: FitCache | None = None,
+    cache: PickleStore | None = None,
 ) -> np.ndarray:
     """2-D UMAP for the topic map; fitted and placed like the topic fit (same reference and
     batches), so a new dump adds points to the map without moving the old ones."""
     n = embeddings.shape[0]
     reference = np.arange(n) if reference is None else np.sort(reference)
     rows = reference[sample_rows(len(reference), cfg.sample_size, seed)]
-    cache = cache or FitCache(None)
+    cache = cache or PickleStore(None)
     key = digest("coords", embeddings[rows], cfg.coords.model_dump_json(), seed,
                  library_versions())  # fmt: skip
-    xy = np.zeros((n, 2), dtype=float)
-    hit = cache.get("coords", key)
-    if hit is None:
+
+    def fit():
         reducer = build_umap(cfg.coords, len(rows), seed, n_components=2)
-        hit = (reducer, reducer.fit_transform(embeddings[rows]))
-        cache.put("coords", key, hit)
-    reducer, xy[rows] = hit
+        return reducer, reducer.fit_transform(embeddings[rows])
+
+    xy = np.zeros((n, 2), dtype=float)
+    reducer, xy[rows] = cache.get_or_make("coords", key, fit)
     for group in [np.setdiff1d(reference, rows), *[np.sort(b) for b in batches]]:
         if len(group):
-            group_key = digest(key, embeddings[group], chunk_size)
-            placed = cache.get("placed", group_key)
-            if placed is None:
-                placed = place(reducer, embeddings[group], engine, chunk_size)
-                cache.put("placed", group_key, placed)
-            xy[group] = placed
+            xy[group] = cache.get_or_make(
+                "placed",
+                digest(key, embeddings[group], chunk_size),
+                lambda g=group: place(reducer, embeddings[g], engine, chunk_size),
+            )
     return xy

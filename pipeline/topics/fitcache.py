@@ -12,16 +12,14 @@ writes the same bytes as a run without the cache (tests/test_topic_history.py ch
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import pickle
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from pipeline.io import PickleStore
+
 VERSION = "2"  # bump when what a fit or an assignment stores (or how it is computed) changes
 LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy")
 
@@ -48,31 +46,6 @@ def library_versions() -> tuple[str, ...]:
     return tuple(metadata.version(name) for name in LIBRARIES)
 
 
-class FitCache:
-    """Pickled values under `<root>/topics/fits/<kind>-<key>.pkl`; a None root keeps nothing."""
-
-    def __init__(self, root: Path | None) -> None:
-        self.dir = None if root is None else Path(root) / "topics" / "fits"
-
-    def get(self, kind: str, key: str) -> Any | None:
-        if self.dir is None:
-            return None
-        path = self.dir / f"{kind}-{key}.pkl"
-        if not path.exists():
-            return None
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception as e:  # a truncated or foreign file is a miss, never a result
-            log.warning("ignoring unreadable cache file %s: %s", path, e)
-            return None
-
-    def put(self, kind: str, key: str, value: Any) -> None:
-        if self.dir is None:
-            return
-        self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"{kind}-{key}.pkl"
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # a killed run leaves no half-written entry
+def fit_store(cache_root: Path | None) -> PickleStore:
+    """Where topic fits and assignments are kept: `<cache>/topics/fits/` (None: nowhere)."""
+    return PickleStore(None if cache_root is None else Path(cache_root) / "topics" / "fits")

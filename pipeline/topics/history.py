@@ -152,7 +152,7 @@ def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fit
 
     Each reference is fitted once here (without the encoder: labels do not change topics);
     `fit_topics` then refits the last one with the encoder for the outputs (same rows, same
-    seed: the same topics). With a `cache` (`fitcache.FitCache`), a reference fitted in an
+    seed: the same topics). With a `cache` (`fitcache.fit_store`), a reference fitted in an
     earlier run is not fitted again. With `history.guided_refit`, a refit's UMAP is guided by
     the topics its papers had just before it (`guidance`); `History.labels` is the final
     reference's guidance, for that refit with the encoder.

@@ -10,8 +10,6 @@ topic, so users can compare the models paper by paper.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 
 import numpy as np
@@ -22,17 +20,23 @@ from pipeline.io import read_json, write_json
 from pipeline.topics import metrics as tm
 from pipeline.topics.baselines import NAMES, BaselineFit, fit_baseline
 from pipeline.topics.fit import TopicFit, fit_topics, sample_rows
+from pipeline.topics.fitcache import digest
 from pipeline.topics.words import class_tfidf_words
 
 log = logging.getLogger(__name__)
 METRICS_VERSION = "2"  # bump when `quality` changes what it reports
 
 
+def metrics_sample(n: int, cfg: Config) -> np.ndarray:
+    """Positions of the papers every metric is computed on, among `n` reference papers: all
+    of them, or the seeded `topics.metrics_sample` of them."""
+    return sample_rows(n, cfg.topics.metrics_sample, cfg.seed)
+
+
 def baseline_rows(reference, cfg: Config) -> np.ndarray:
-    """The papers the metrics (and so the baselines) use: the seeded `topics.metrics_sample`
-    of the reference."""
+    """The papers the metrics (and so the baselines) use, as corpus rows."""
     ref = np.sort(reference)
-    return ref[sample_rows(len(ref), cfg.topics.metrics_sample, cfg.seed)]
+    return ref[metrics_sample(len(ref), cfg)]
 
 
 def fit_baselines(fit: TopicFit, rows: np.ndarray, texts: list[str], cfg: Config) -> dict:
@@ -72,14 +76,10 @@ def reference_quality(
     that depend on every paper (the corpus size, and the coherence of the readable labels,
     which `update_topics` draws from all papers) are computed on every run."""
     ref = np.sort(reference)
-    digest = hashlib.sha256()
-    for i in ref:
-        digest.update(texts[i].encode())
-    digest.update(np.ascontiguousarray(embeddings[ref]).tobytes())
-    params = json.dumps([cfg.topics.model_dump(mode="json"), cfg.seed, METRICS_VERSION])
-    digest.update(params.encode())
-    path = cfg.paths.cache / "topics" / f"metrics-{digest.hexdigest()[:24]}.json"
     ref_texts = [texts[i] for i in ref]
+    key = digest("metrics", ref_texts, embeddings[ref], cfg.topics.model_dump(mode="json"),
+                 cfg.seed, METRICS_VERSION)  # fmt: skip
+    path = cfg.paths.cache / "topics" / f"metrics-{key}.json"
     if path.exists():
         log.info("topic metrics unchanged since the reference was fitted: %s", path)
         metrics = read_json(path)
@@ -101,7 +101,7 @@ def reference_quality(
 def label_npmi(fit: TopicFit, texts: list[str], cfg: Config) -> float | None:
     """NPMI of the readable labels' words, over the same tokens as `quality`'s NPMI."""
     t = cfg.topics
-    rows = sample_rows(len(texts), t.metrics_sample, cfg.seed)
+    rows = metrics_sample(len(texts), cfg)
     tokens = tm.tokenize([texts[i] for i in rows], fit.vectorizer)
     labels = fit.model.topic_aspects_.get("Label", {})
     label_words = [[w for w, _ in pairs] for topic, pairs in sorted(labels.items()) if topic != -1]
@@ -127,7 +127,7 @@ def quality(
     words = fit.vectorizer.get_feature_names_out()
     bert_words = class_tfidf_words(all_counts, fit.topics, words, t, k)
     before_words = class_tfidf_words(all_counts, fit.topics_before, words, t, k)
-    rows = sample_rows(len(texts), t.metrics_sample, cfg.seed)
+    rows = metrics_sample(len(texts), cfg)
     if len(rows) < len(texts):
         log.info("topic metrics on a seeded sample of %d of %d papers", len(rows), len(texts))
         texts = [texts[i] for i in rows]
