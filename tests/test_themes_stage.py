@@ -158,6 +158,8 @@ def test_human_label_wins_and_its_score_is_out_of_fold(project):
     # An unlabelled "other" paper is not given the theme.
     assert "anomaly" not in table.loc["Other study number 1", "themes"]
     assert pd.isna(table.loc["Other study number 1", "label_set"])
+    unlabelled = table["label_set"].isna()
+    assert unlabelled.any() and not table.loc[unlabelled, "evidence"].str.contains("human").any()
 
 
 def test_a_corpus_without_any_labelled_paper_gets_themes(tmp_path):
@@ -169,6 +171,7 @@ def test_a_corpus_without_any_labelled_paper_gets_themes(tmp_path):
     metrics = themes.run(cfg)
     table = pd.read_parquet(cfg.stage_dir("themes") / "paper_themes.parquet")
     assert table["label_set"].isna().all()
+    assert not table["evidence"].str.contains("human label").any()
     assert metrics["modes"]["anomaly"] == "supervised"
     anomaly = table["title"].str.startswith("Anomaly")
     has = table["themes"].map(lambda t: "anomaly" in t)

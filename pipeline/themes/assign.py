@@ -47,11 +47,14 @@ def paper_table(papers, themes, corpus: Bank, scores, thresholds, human, margin,
     table["themes"] = [[n for n, h in zip(names, row, strict=True) if h] for row in hit]
     table["uncertain"] = close.any(axis=1)
     sets = table["paper_id"].map(human["set"]) if len(human) else pd.Series(None, index=table.index)
-    table["label_set"] = [v if isinstance(v, str) else None for v in sets]
+    # Read back from the column, a missing set would be NaN (pandas' string dtype), which is
+    # truthy: the evidence is built from this list, where it is None.
+    label_sets = [v if isinstance(v, str) else None for v in sets]
+    table["label_set"] = label_sets
     why = Evidence(themes, corpus, s, thresholds, near_labelled)
     table["evidence"] = [
         why.explain(i, pid, ls, hit[i] | close[i])
-        for i, (pid, ls) in enumerate(zip(table["paper_id"], table["label_set"], strict=True))
+        for i, (pid, ls) in enumerate(zip(table["paper_id"], label_sets, strict=True))
     ]
     return table
 
