@@ -69,3 +69,22 @@ def embed_texts(
         "cache_misses": int(len(missing)),
     }
     return matrix, stats
+
+
+class CachedEncoder:
+    """An encoder whose `encode` answers from the embedding cache first and stores the rest.
+
+    The topics stage embeds the candidate words of its topic labels; they repeat from run to
+    run, so a run whose words were all seen before never loads the model (MiniLM's start-up
+    is most of that work on a dump that adds 45 papers).
+    """
+
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache):
+        self.encoder, self.cache = encoder, cache
+        self.name, self.version, self.dim = encoder.name, encoder.version, encoder.dim
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return self.encoder.encode(texts)
+        return embed_texts(texts, self.encoder, self.cache, progress=progress)[0]

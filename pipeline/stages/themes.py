@@ -60,9 +60,18 @@ def run(cfg: Config) -> dict:
     encoder = load_encoder(cfg.embed, cfg.seed).fit(texts)
     check_matches(encoder, emb)
     cache = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
-    label_emb, _ = embed_texts(labels["text"].tolist(), encoder, cache, cfg=cfg)
     prompts = {th.name: embed_texts(th.prompts, encoder, cache, cfg=cfg)[0] for th in themes}
-    label_bank = make_bank(label_emb, labels["text"].tolist(), themes, prompts)
+    key = labels_key(cfg, labels, encoder.version)
+
+    def label_bank_now() -> Bank:
+        label_emb, _ = embed_texts(labels["text"].tolist(), encoder, cache, cfg=cfg)
+        return make_bank(label_emb, labels["text"].tolist(), themes, prompts)
+
+    # Everything in it follows from `key`: a new dump reads it instead of matching every
+    # theme's keywords in 2,000 label texts again.
+    label_bank = PickleStore(cfg.paths.cache / "themes").get_or_make(
+        "label_bank", key, label_bank_now
+    )
     corpus = make_bank(emb, texts, themes, prompts)
 
     names = theme_names(labels, themes, t.min_positives)
@@ -71,7 +80,6 @@ def run(cfg: Config) -> dict:
             f"{cfg.paths.labels}: no theme has {t.min_positives} labelled positives and "
             "negatives; label papers (see configs/labels/README.md) to calibrate thresholds"
         )
-    key = labels_key(cfg, labels, encoder.version)
     metrics = cached_evaluation(cfg, labels, label_bank, names, key)
     fitted = cached_union(cfg, labels, label_bank, names, key)
     scores, thresholds, modes = score_corpus(cfg, themes, corpus, label_bank, fitted)

@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 
 
 def run(cfg: Config) -> dict:
+    from pipeline.embedding.cache import EmbeddingCache
     from pipeline.embedding.encoders import check_matches, load_encoder
+    from pipeline.embedding.texts import CachedEncoder
 
     t = cfg.topics
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
@@ -48,6 +50,8 @@ def run(cfg: Config) -> dict:
     encoder = None if t.representation == "none" else load_encoder(cfg.embed, cfg.seed).fit(texts)
     if encoder is not None:
         check_matches(encoder, embeddings)
+        vectors = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
+        encoder = CachedEncoder(encoder, vectors)
 
     chunk = cfg.engine.chunk_size
     order, fits = papers_dump_order(cfg, first_seen), {}
@@ -77,7 +81,7 @@ def run(cfg: Config) -> dict:
     write_table(coords, out / "coords.parquet", "coords")
     write_model(fit, out / "model")
 
-    metrics = all_metrics(fit, history, texts, embeddings, ids, cfg, out)
+    metrics = all_metrics(fit, history, texts, embeddings, ids, cfg, out, cache)
     if history.steps and history.steps[-1].refit:
         last = since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits, cache)
     else:
@@ -113,11 +117,11 @@ def write_model(fit: TopicFit, path) -> None:
         )
 
 
-def all_metrics(fit: TopicFit, history, texts, embeddings, ids, cfg: Config, out) -> dict:
+def all_metrics(fit: TopicFit, history, texts, embeddings, ids, cfg: Config, out, cache) -> dict:
     """The reference's quality, every model side by side (the baselines' assignments are
     written to `baselines.parquet` on the way), and what each dump did to the history."""
     rows = baseline_rows(history.reference, cfg)
-    baselines = fit_baselines(fit, rows, texts, cfg)
+    baselines = fit_baselines(fit, rows, texts, cfg, cache)
     table = baseline_assignments(baselines, rows, fit.vectorizer, texts, ids)
     write_table(table, out / "baselines.parquet", "baseline_assignments")
     metrics = reference_quality(fit, history.reference, texts, embeddings, cfg, baselines)

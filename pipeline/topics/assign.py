@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.engine import LocalEngine, chunked
+from pipeline.topics.kernels import cache_umap_kernels
 from pipeline.topics.quiet import quiet_bertopic
 
 
@@ -39,12 +40,14 @@ def best_probability(probs) -> np.ndarray:
 
 
 def _assign_chunk(embeddings: np.ndarray, model) -> tuple[np.ndarray, np.ndarray]:
+    cache_umap_kernels()  # also on a Dask worker, which unpickles the model without build_umap
     with quiet_bertopic():  # the texts are not needed with embeddings given
         topics, probs = model.transform([""] * len(embeddings), embeddings)
     return np.asarray(topics, dtype=int), best_probability(probs)
 
 
 def _place_chunk(embeddings: np.ndarray, reducer) -> np.ndarray:
+    cache_umap_kernels()
     return reducer.transform(embeddings)
 
 

@@ -52,6 +52,9 @@ def build_umap(params: UmapParams, n: int, seed: int, **fixed: Any):
     """UMAP from a params section; `fixed` are keywords the caller decides (n_components)."""
     from umap import UMAP
 
+    from pipeline.topics.kernels import cache_umap_kernels
+
+    cache_umap_kernels()
     kwargs = {**checked_kwargs(UMAP, params), **fixed}
     # Tiny corpora (a single snapshot) have fewer papers than the default neighbourhood.
     kwargs["n_neighbors"] = max(2, min(kwargs["n_neighbors"], n - 1))

@@ -78,13 +78,19 @@ def fit_topics(
     _check_rows(cfg, embeddings, n, reference, rows, groups)
     # Fitted on the same rows as c-TF-IDF, so every word occurs in at least one topic.
     fitted_texts = [texts[i] for i in rows]
-    vectorizer = fit_vocabulary(fitted_texts, cfg)
+    cache = cache or PickleStore(None)
+    vectorizer = cache.get_or_make(
+        "vocabulary",
+        digest(
+            "vocabulary", fitted_texts, cfg.vectorizer.model_dump(mode="json"), library_versions()
+        ),  # fmt: skip
+        lambda: fit_vocabulary(fitted_texts, cfg),
+    )
     known = dict(zip(texts, embeddings, strict=True)) if encoder is not None else None
     model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder, known)
     mcs = model.hdbscan_model.min_cluster_size
     log.info("BERTopic on %d of %d papers, min_cluster_size=%d", len(rows), n, mcs)
 
-    cache = cache or PickleStore(None)
     encoder_id = None if encoder is None else (encoder.name, encoder.version)
     y = None
     if labels is not None:

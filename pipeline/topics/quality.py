@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.io import read_json, write_json
+from pipeline.io import PickleStore, read_json, write_json
 from pipeline.topics import metrics as tm
 from pipeline.topics.baselines import NAMES, BaselineFit, fit_baseline
 from pipeline.topics.fit import TopicFit, fit_topics, sample_rows
-from pipeline.topics.fitcache import digest
+from pipeline.topics.fitcache import digest, library_versions
 from pipeline.topics.words import class_tfidf_words
 
 log = logging.getLogger(__name__)
@@ -39,17 +39,30 @@ def baseline_rows(reference, cfg: Config) -> np.ndarray:
     return ref[metrics_sample(len(ref), cfg)]
 
 
-def fit_baselines(fit: TopicFit, rows: np.ndarray, texts: list[str], cfg: Config) -> dict:
-    """NMF/LDA fitted on `rows` (`baseline_rows`), with as many topics as BERTopic has there."""
+def fit_baselines(
+    fit: TopicFit, rows: np.ndarray, texts: list[str], cfg: Config, store: PickleStore | None = None
+) -> dict:
+    """NMF/LDA fitted on `rows` (`baseline_rows`), with as many topics as BERTopic has there.
+    They depend only on the reference, so `store` keeps them until a refit."""
     t = cfg.topics
-    counts = fit.vectorizer.transform([texts[i] for i in rows])
-    words = fit.vectorizer.get_feature_names_out()
+    row_texts = [texts[i] for i in rows]
     n_topics = max(1, tm.n_topics(fit.topics[rows]))
     k = max(t.coherence_top_n, t.diversity_top_n)
-    return {
-        name: fit_baseline(name, counts, words, n_topics, cfg.seed, getattr(t, name).kwargs(), k)
-        for name in t.baselines
-    }
+
+    kwargs = {name: getattr(t, name).kwargs() for name in t.baselines}
+
+    def fit_all() -> dict:
+        counts = fit.vectorizer.transform(row_texts)
+        words = fit.vectorizer.get_feature_names_out()
+        return {
+            name: fit_baseline(name, counts, words, n_topics, cfg.seed, kwargs[name], k)
+            for name in t.baselines
+        }
+
+    vocabulary = sorted(fit.vectorizer.vocabulary_.items())
+    key = digest("baselines", row_texts, vocabulary, n_topics, k, kwargs, cfg.seed,
+                 library_versions())  # fmt: skip
+    return (store or PickleStore(None)).get_or_make("baselines", key, fit_all)
 
 
 def baseline_assignments(
