@@ -12,4 +12,5 @@ quality   every model scored the same way, for metrics.json; the baselines' assi
 drift     per-snapshot fits for `compare`, their alignment and lineage
 fitcache  fitted models and assignments kept between runs, keyed by their inputs
 quiet     BERTopic's logger, silenced around deliberate steps
+kernels   UMAP's numba kernels compiled once per machine, not once per process
 """

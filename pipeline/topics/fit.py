@@ -83,7 +83,7 @@ def fit_topics(
         "vocabulary",
         digest(
             "vocabulary", fitted_texts, cfg.vectorizer.model_dump(mode="json"), library_versions()
-        ),  # fmt: skip
+        ),
         lambda: fit_vocabulary(fitted_texts, cfg),
     )
     known = dict(zip(texts, embeddings, strict=True)) if encoder is not None else None
