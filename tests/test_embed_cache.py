@@ -93,3 +93,33 @@ def test_clear_one_encoder_or_all(tmp_path):
     assert not (cache_root(tmp_path) / "a").exists() and (cache_root(tmp_path) / "b").exists()
     assert clear(tmp_path) > 0 and not cache_root(tmp_path).exists()
     assert clear(tmp_path) == 0
+
+
+class _Counting:
+    """A stand-in model for CachedEncoder: it counts the texts it is asked to encode."""
+
+    name, version, dim = "counting", "c1", 4
+
+    def __init__(self):
+        self.asked: list[str] = []
+
+    def encode(self, texts, progress=False):
+        self.asked += list(texts)
+        return np.array([[len(t), 1.0, 0.0, 0.0] for t in texts], dtype=np.float32).reshape(-1, 4)
+
+
+def test_cached_encoder_encodes_a_text_once_across_runs(tmp_path):
+    from pipeline.embedding.texts import CachedEncoder
+
+    first = _Counting()
+    words = ["anomaly", "segmentation", "anomaly"]
+    got = CachedEncoder(first, EmbeddingCache(tmp_path, "counting", "c1", 4)).encode(words)
+    assert first.asked == ["anomaly", "segmentation"]  # a repeated text is encoded once
+
+    second = _Counting()  # the next run: a new process, the same cache folder
+    again = CachedEncoder(second, EmbeddingCache(tmp_path, "counting", "c1", 4))
+    np.testing.assert_array_equal(again.encode(["segmentation", "anomaly"]), got[[1, 0]])
+    assert second.asked == []  # every word came from the cache: the model was never called
+    again.encode(["anomaly", "detection"])
+    assert second.asked == ["detection"]
+    assert again.encode([]).shape == (0, 4)
