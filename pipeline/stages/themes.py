@@ -69,9 +69,8 @@ def run(cfg: Config) -> dict:
 
     # Everything in it follows from `key`: a new dump reads it instead of matching every
     # theme's keywords in 2,000 label texts again.
-    label_bank = PickleStore(cfg.paths.cache / "themes").get_or_make(
-        "label_bank", key, label_bank_now
-    )
+    store = PickleStore(cfg.paths.cache / "themes")
+    label_bank = store.get_or_make("label_bank", key, label_bank_now)
     corpus = make_bank(emb, texts, themes, prompts)
 
     names = theme_names(labels, themes, t.min_positives)
@@ -81,7 +80,7 @@ def run(cfg: Config) -> dict:
             "negatives; label papers (see configs/labels/README.md) to calibrate thresholds"
         )
     metrics = cached_evaluation(cfg, labels, label_bank, names, key)
-    fitted = cached_union(cfg, labels, label_bank, names, key)
+    fitted = cached_union(cfg, labels, label_bank, names, key, store)
     scores, thresholds, modes = score_corpus(cfg, themes, corpus, label_bank, fitted)
     oof = {n: dict(zip(labels["key"].to_numpy()[rows], cal.oof, strict=True))
            for n, (cal, rows, _) in fitted.items()}  # fmt: skip
@@ -125,10 +124,9 @@ def labels_key(cfg: Config, labels, encoder_version: str) -> str:
     return hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def cached_union(cfg: Config, labels, bank: Bank, names, key: str) -> dict:
-    """`fit_union` for every theme, kept in `.cache/papertrends/themes/` under `key`: the
-    scorers learn from the labels only, so a new dump does not refit them."""
-    store = PickleStore(cfg.paths.cache / "themes")
+def cached_union(cfg: Config, labels, bank: Bank, names, key: str, store: PickleStore) -> dict:
+    """`fit_union` for every theme, kept in `store` (`.cache/papertrends/themes/`) under
+    `key`: the scorers learn from the labels only, so a new dump does not refit them."""
     fitted = store.get("scorers", key)
     if fitted is not None:
         log.info("theme scorers unchanged since the last run: %s", key)
