@@ -4,7 +4,6 @@ as umap's own, and a second process loads them from the cache instead of compili
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import subprocess
 import sys
@@ -37,28 +36,28 @@ print(json.dumps(stats))
 """
 
 
-def _run(tmp_path, mode: str, name: str, env: dict) -> tuple[np.ndarray, dict]:
+def _run(tmp_path, mode: str, name: str) -> tuple[np.ndarray, dict]:
     out = tmp_path / f"{name}.npy"
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, mode, str(tmp_path / "fitted.pkl"), str(out)],
-        capture_output=True, text=True, env=env, check=True,
+        capture_output=True, text=True, check=True,
     )  # fmt: skip
     return np.load(out), json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_cached_kernels_give_umaps_numbers_and_load_from_the_cache(tmp_path):
-    # The suite's numba cache (conftest), so pynndescent's own cached kernels are not compiled
-    # again here; the first swapped run compiles ours or finds them, the second must find them.
-    env = dict(os.environ)
+    # The processes inherit the suite's numba cache (conftest), so pynndescent's own cached
+    # kernels are not compiled again; the first swapped run compiles ours or finds them, the
+    # second must find them.
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 24)).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     # Fitted here, transformed in fresh processes: transform is where the kernels are compiled.
     reducer = build_umap(Config().topics.umap, 250, 42).fit(X[:250])
     (tmp_path / "fitted.pkl").write_bytes(pickle.dumps((reducer, X[250:])))
-    own, own_stats = _run(tmp_path, "own", "own", env)
-    first, _ = _run(tmp_path, "swap", "first", env)
-    second, second_stats = _run(tmp_path, "swap", "second", env)
+    own, own_stats = _run(tmp_path, "own", "own")
+    first, _ = _run(tmp_path, "swap", "first")
+    second, second_stats = _run(tmp_path, "swap", "second")
 
     assert not any(s["cached"] for s in own_stats.values())  # the control really is umap's own
     np.testing.assert_array_equal(first, own)
