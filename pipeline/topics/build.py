@@ -15,6 +15,7 @@ import numpy as np
 from pipeline.config import Topics
 from pipeline.errors import ConfigError, StageInputError
 from pipeline.library_params import LibraryParams, UmapParams
+from pipeline.topics.bertopic_import import import_bertopic
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def encoder_backend(encoder, known: dict[str, np.ndarray] | None = None):
     the embed stage's vector) answers those from the embeddings the papers already have, so
     only the candidate words are encoded (at the seeds that is 25 s of MiniLM saved per run).
     """
+    import_bertopic()
     from bertopic.backend import BaseEmbedder
 
     known = known or {}
@@ -113,6 +115,7 @@ def _representation(cfg: Topics, seed: int, encoder) -> dict | None:
             "no encoder given: topic labels come from c-TF-IDF words, not %s", cfg.representation
         )
         return None
+    import_bertopic()
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
 
     # A dict keeps c-TF-IDF as the "Main" words (what the metrics score) and adds the
@@ -126,6 +129,7 @@ def _representation(cfg: Topics, seed: int, encoder) -> dict | None:
 
 
 def build_bertopic(cfg: Topics, n: int, seed: int, vectorizer, encoder=None, known=None):
+    import_bertopic()
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.io import PickleStore
+from pipeline.topics.bertopic_import import import_bertopic
 
 VERSION = "2"  # bump when what a fit or an assignment stores (or how it is computed) changes
 LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy")
@@ -48,4 +49,5 @@ def library_versions() -> tuple[str, ...]:
 
 def fit_store(cache_root: Path | None) -> PickleStore:
     """Where topic fits and assignments are kept: `<cache>/topics/fits/` (None: nowhere)."""
+    import_bertopic()  # before any fit is unpickled
     return PickleStore(None if cache_root is None else Path(cache_root) / "topics" / "fits")

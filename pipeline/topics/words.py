@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.config import Topics
+from pipeline.topics.bertopic_import import import_bertopic
 from pipeline.topics.build import checked_kwargs
 
 
@@ -47,6 +48,7 @@ def class_tfidf_words(
 
     The outlier group takes part in the IDF, as in BERTopic, but gets no word list.
     """
+    import_bertopic()
     from bertopic.vectorizers import ClassTfidfTransformer
     from scipy.sparse import csr_matrix, vstack
 
