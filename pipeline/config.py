@@ -173,6 +173,7 @@ class Dashboard(Section):
     # is drawn twice (topic and theme view) with its title, so 100k papers would add ~80 MB.
     map_points: int = Field(20_000, gt=0)
     screenshot: bool = True
+    plots: bool = True  # the PNG charts of `dvc plots show` (drawn in the screenshot's browser)
 
 
 class Compare(Section):

@@ -124,7 +124,7 @@ def build(
     return Config(
         paths=Paths(outputs=out, themes=root / "configs/themes.yaml", cache=root / "cache"),
         trends=Trends(recent_periods=12, min_period_papers=5),
-        dashboard=Dashboard(screenshot=False),
+        dashboard=Dashboard(screenshot=False, plots=False),
     )
 
 

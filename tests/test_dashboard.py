@@ -32,7 +32,7 @@ def _payload(html: str) -> dict:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     cfg = build(tmp_path_factory.mktemp("dash"))
-    trends.run(cfg, plots=False)
+    trends.run(cfg)
     path = dashboard.run(cfg)
     return cfg, path.read_text("utf-8")
 
@@ -81,13 +81,13 @@ def test_payload_content(page):
 def test_same_inputs_same_bytes(page, tmp_path):
     _, html = page
     cfg = build(tmp_path)
-    trends.run(cfg, plots=False)
+    trends.run(cfg)
     assert dashboard.run(cfg).read_text("utf-8") == html
 
 
 def test_placeholder_when_compare_has_not_run(tmp_path):
     cfg = build(tmp_path, compare=False)
-    trends.run(cfg, plots=False)
+    trends.run(cfg)
     html = dashboard.run(cfg).read_text("utf-8")
     assert _payload(html)["compare"] is None
     assert 'id="compare-placeholder"' in html and "once the <code>compare</code> stage" in html
@@ -111,7 +111,7 @@ def test_cli_runs_trends_then_dashboard(tmp_path):
     runner = CliRunner()
     missing = runner.invoke(app, ["dashboard", "--params", str(params)])
     assert missing.exit_code == StageInputError.exit_code
-    trends.run(cfg, plots=False)
+    trends.run(cfg)
     done = runner.invoke(app, ["dashboard", "--params", str(params)])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "outputs/dashboard/index.html").exists()
@@ -120,7 +120,7 @@ def test_cli_runs_trends_then_dashboard(tmp_path):
 def test_topic_map_draws_a_seeded_sample_of_a_large_corpus(tmp_path):
     cfg = build(tmp_path)
     cfg = cfg.model_copy(update={"dashboard": cfg.dashboard.model_copy(update={"map_points": 50})})
-    trends.run(cfg, plots=False)
+    trends.run(cfg)
     fig = _payload(dashboard.run(cfg).read_text("utf-8"))["figures"]["chart-topic-map"]
     n_topic_view = sum(len(t["x"]) for t in fig["data"] if t.get("visible", True) is not False)
     assert n_topic_view == 50

@@ -58,7 +58,7 @@ def _open(ctx, html: Path):
 @pytest.fixture(scope="module")
 def loaded(browser, tmp_path_factory):
     cfg = build(tmp_path_factory.mktemp("browser"))
-    trends.run(cfg, plots=False)
+    trends.run(cfg)
     page, events = _open(browser, dashboard.run(cfg))
     yield page, events
     page.close()
@@ -165,7 +165,7 @@ def test_toggles_switch_the_charts(loaded):
 
 def test_placeholder_without_compare(browser, tmp_path):
     cfg = build(tmp_path, compare=False)
-    trends.run(cfg, plots=False)
+    trends.run(cfg)
     page, events = _open(browser, dashboard.run(cfg))
     assert events["errors"] == []
     assert page.is_visible("#compare-placeholder")
@@ -197,3 +197,47 @@ def test_screenshot_falls_back_to_chromium_cli(tmp_path, monkeypatch):
     html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
     png = b.screenshot(html, tmp_path / "shot.png", width=400, height=300)
     assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+CHARTS = ["theme_counts.png", "theme_shares.png", "topic_shares.png", "topic_slopes.png"]
+
+
+def _with_charts(root: Path):
+    cfg = build(root)
+    cfg.dashboard.screenshot = cfg.dashboard.plots = True
+    trends.run(cfg)
+    dashboard.run(cfg)
+    return cfg.stage_dir("dashboard")
+
+
+def test_the_stage_writes_the_screenshot_and_the_charts_in_one_browser(tmp_path):
+    out = _with_charts(tmp_path)
+    assert sorted(p.name for p in (out / "plots").iterdir()) == CHARTS
+    for png in [out / "screenshot.png", *(out / "plots" / name for name in CHARTS)]:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png.name
+    # Drawn at the chart width, not the page's.
+    assert int.from_bytes((out / "plots" / CHARTS[0]).read_bytes()[16:20], "big") == 1000
+
+
+@pytest.mark.slow
+def test_same_inputs_same_chart_bytes(tmp_path):
+    a, b = _with_charts(tmp_path / "a"), _with_charts(tmp_path / "b")
+    for name in CHARTS:
+        assert (a / "plots" / name).read_bytes() == (b / "plots" / name).read_bytes(), name
+
+
+def test_charts_fall_back_to_kaleido_without_playwright(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+    from playwright.sync_api import Error
+
+    from pipeline.report import browser as b
+
+    def broken(*args):
+        raise Error("no page for you")
+
+    monkeypatch.setattr(b, "_full_page", broken)
+    html = tmp_path / "page.html"
+    html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
+    chart = tmp_path / "chart.png"
+    written = b.capture(html, None, {chart: go.Figure(go.Bar(x=[1, 2], y=[3, 4]))})
+    assert written == [chart] and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -91,7 +91,7 @@ def test_every_stage_writes_its_outputs(project: Path):
 
     series = pd.read_csv(out / "trends" / "theme_series.csv")
     assert {"period", "key", "count", "share", "partial", "small"} <= set(series.columns)
-    assert any((out / "trends" / "plots").glob("*.png"))
+    assert any((out / "dashboard" / "plots").glob("*.png"))
 
     pair = out / "compare" / "003_1f860fe648a8a5a7__002_f26e997f7e344e68.json"
     comparison = json.loads(pair.read_text())

@@ -48,29 +48,13 @@ def test_summary_reports_undated_partial_small_and_rising(done):
     assert on_disk["themes"]["medical_vlm"]["label"] == "Medical <VLM>"
 
 
-def test_pngs_are_written(done):
-    cfg, _ = done
-    plots = sorted(p.name for p in (cfg.stage_dir("trends") / "plots").iterdir())
-    assert plots == ["theme_counts.png", "theme_shares.png", "topic_shares.png", "topic_slopes.png"]
-    for p in plots:
-        assert (cfg.stage_dir("trends") / "plots" / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
 def test_same_inputs_same_series_bytes(done, tmp_path):
     cfg, _ = done
     again = build(tmp_path)
-    trends.run(again, plots=False)
+    trends.run(again)
     for name in ("theme_series.csv", "topic_series.csv", "summary.json"):
         a = (cfg.stage_dir("trends") / name).read_bytes()
         assert a == (again.stage_dir("trends") / name).read_bytes(), name
-
-
-@pytest.mark.slow
-def test_same_inputs_same_png_bytes(done, tmp_path):
-    cfg, _ = done
-    trends.run(build(tmp_path))
-    for p in sorted((cfg.stage_dir("trends") / "plots").iterdir()):
-        assert p.read_bytes() == (tmp_path / "outputs/trends/plots" / p.name).read_bytes(), p.name
 
 
 def test_reference_date_is_the_latest_dump_date(tmp_path):
@@ -102,7 +86,7 @@ def test_missing_upstream_says_which_stage_to_run(tmp_path):
     cfg = build(tmp_path)
     (cfg.stage_dir("themes") / "paper_themes.parquet").unlink()
     with pytest.raises(StageInputError, match="papertrends themes"):
-        trends.run(cfg, plots=False)
+        trends.run(cfg)
 
 
 def test_no_dated_paper_and_no_theme(tmp_path):
@@ -117,7 +101,7 @@ def test_no_dated_paper_and_no_theme(tmp_path):
     themes_path = cfg.stage_dir("themes") / "paper_themes.parquet"
     themes = read_table(themes_path, "paper_themes")
     write_table(themes.assign(themes=[[] for _ in range(len(themes))]), themes_path, "paper_themes")
-    summary = trends.run(cfg, plots=False)
+    summary = trends.run(cfg)
     assert summary["undated"] == summary["papers"] == len(papers)
     assert summary["window"]["periods"] == [] and summary["rising_topics"] == []
     assert pd.read_csv(cfg.stage_dir("trends") / "topic_series.csv").empty

@@ -101,11 +101,43 @@ def run(cfg: Config) -> Path:
     html_path = out / "index.html"
     html_path.write_text(render(payload), encoding="utf-8")
     log.info("dashboard: %d papers; wrote %s", len(frame), html_path)
-    if d.screenshot:
-        from pipeline.report.browser import screenshot
+    charts = chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes)
+    if d.screenshot or charts:
+        from pipeline.report.browser import capture
 
-        screenshot(html_path, out / "screenshot.png")
+        capture(html_path, out / "screenshot.png" if d.screenshot else None, charts)
     return html_path
+
+
+def chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes) -> dict:
+    """The PNG charts `dvc plots show` reads (`dashboard.plots`), by file: the trends stage's
+    series drawn with the dashboard's figure functions, as still images."""
+    if not cfg.dashboard.plots:
+        return {}
+    top = naming.top_topics(info, cfg.trends.top_topics)
+    top_labels = {k: topic_labels[k] for k in top}
+    window = summary["window"]["periods"]
+    span = f"{window[0]} to {window[-1]}" if window else "no complete period"
+    theme, topic, view = series["theme"], series["topic"], cfg.trends.plot_periods
+    figs = {
+        "theme_shares": figures.trend_figure(
+            theme, theme_labels, "Share of papers by theme", view=view
+        ),
+        "theme_counts": figures.trend_figure(
+            theme, theme_labels, "Papers by theme", value="count", view=view
+        ),
+        "topic_shares": figures.trend_figure(
+            topic, top_labels, f"Share of papers: the {len(top)} largest topics", view=view
+        ),
+        "topic_slopes": figures.rising_figure(
+            slopes, f"Trend of each topic's share, {span}", summary["alpha"]
+        ),
+    }
+    folder = cfg.stage_dir("dashboard") / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for fig in figs.values():
+        fig.layout.updatemenus = ()  # buttons do nothing in a still image
+    return {folder / f"{name}.png": fig for name, fig in figs.items()}
 
 
 def paper_frame(papers, assignments, themes, coords, topic_labels, freq) -> pd.DataFrame:

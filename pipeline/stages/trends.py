@@ -1,5 +1,6 @@
 """Stage `trends`: per-period counts and shares of every theme and topic, trend tests over the
-recent window, rising topics, and PNG charts for `dvc plots show`.
+recent window, and rising topics. Their PNG charts for `dvc plots show` are drawn by the
+dashboard stage, in the browser it starts for its screenshot anyway.
 
 "Now" is the latest dump date, not the wall clock, so the same inputs give the same outputs.
 """
@@ -23,11 +24,9 @@ from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
 
-PLOT_WIDTH = 1000
 
-
-def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
-    """Write the series, summary.json and (with `plots`) the PNG charts; return the summary."""
+def run(cfg: Config) -> dict[str, Any]:
+    """Write the series and summary.json; return the summary."""
     t = cfg.trends
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
     papers = papers.drop_duplicates("paper_id")
@@ -47,7 +46,7 @@ def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
     topic_members = assignments[["paper_id", "topic"]].assign(key=lambda d: d["topic"].astype(str))
 
     out = cfg.stage_dir("trends")
-    shutil.rmtree(out, ignore_errors=True)  # rewritten completely: no stale plot survives
+    shutil.rmtree(out, ignore_errors=True)  # rewritten completely: nothing stale survives
     out.mkdir(parents=True)
     args = {"freq": t.freq, "now": now, "min_period_papers": t.min_period_papers}
     theme_series = periods.period_series(papers, theme_members, list(theme_labels), **args)
@@ -93,8 +92,6 @@ def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
     write_json(summary, out / "summary.json")
     if undated:
         log.warning("%d of %d papers have no date: counted in summary.json", undated, len(papers))
-    if plots:
-        render_plots(cfg, theme_series, topic_series, summary, theme_labels, topic_labels, info)
     log.info(
         "trends: %d periods, %d rising topics, %d undated papers; wrote %s",
         summary["periods"]["n"],
@@ -103,44 +100,6 @@ def run(cfg: Config, plots: bool = True) -> dict[str, Any]:
         out,
     )
     return summary
-
-
-def render_plots(cfg, theme_series, topic_series, summary, theme_labels, topic_labels, info):
-    """PNG charts for `dvc plots show`, from the same figure functions as the dashboard."""
-    import plotly.io as pio
-
-    from pipeline.report import figures
-
-    top = naming.top_topics(info, cfg.trends.top_topics)
-    top_labels = {k: topic_labels[k] for k in top}
-    stats = [
-        {"label": s["label"], **{k: s[k] for k in ("slope", "slope_low", "slope_high", "q_value")}}
-        for s in summary["topics"].values()
-    ]
-    stats_df = pd.DataFrame(stats, columns=["label", "slope", "slope_low", "slope_high", "q_value"])
-    view = cfg.trends.plot_periods
-    window = summary["window"]["periods"]
-    span = f"{window[0]} to {window[-1]}" if window else "no complete period"
-    figs = {
-        "theme_shares": figures.trend_figure(
-            theme_series, theme_labels, "Share of papers by theme", view=view
-        ),
-        "theme_counts": figures.trend_figure(
-            theme_series, theme_labels, "Papers by theme", value="count", view=view
-        ),
-        "topic_shares": figures.trend_figure(
-            topic_series, top_labels, f"Share of papers: the {len(top)} largest topics", view=view
-        ),
-        "topic_slopes": figures.rising_figure(
-            stats_df, f"Trend of each topic's share, {span}", cfg.trends.alpha
-        ),
-    }
-    plot_dir = cfg.stage_dir("trends") / "plots"
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    for fig in figs.values():
-        fig.layout.updatemenus = ()  # buttons do nothing in a still image
-    paths = [plot_dir / f"{name}.png" for name in figs]
-    pio.write_images(list(figs.values()), paths, width=PLOT_WIDTH)
 
 
 def reference_date(dumps_json: Path, papers: pd.DataFrame) -> tuple[str, str]:
