@@ -123,3 +123,32 @@ def test_cached_encoder_encodes_a_text_once_across_runs(tmp_path):
     again.encode(["anomaly", "detection"])
     assert second.asked == ["detection"]
     assert again.encode([]).shape == (0, 4)
+
+
+def test_the_vocabulary_is_embedded_once_per_reference(tmp_path):
+    """fit_topics puts every vocabulary word in the embedding cache when a vocabulary is new,
+    so KeyBERT's candidate words on later dumps never need the model."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from pipeline.embedding.texts import CachedEncoder
+    from pipeline.io import PickleStore
+    from pipeline.topics.fit import embed_vocabulary
+
+    vectorizer = CountVectorizer().fit(["anomaly detection in x-rays", "domain adaptation"])
+    words = vectorizer.get_feature_names_out().tolist()
+    store = PickleStore(tmp_path / "fits")
+
+    def cached(model):
+        return CachedEncoder(model, EmbeddingCache(tmp_path / "emb", "counting", "c1", 4))
+
+    first = _Counting()
+    embed_vocabulary(cached(first), vectorizer, store, "vocab-1")
+    assert sorted(first.asked) == sorted(words)
+    later = _Counting()  # the next dump: same vocabulary, same caches
+    embed_vocabulary(cached(later), vectorizer, store, "vocab-1")
+    assert later.asked == []
+    assert cached(later).encode(["anomaly", "adaptation"]).shape == (2, 4) and later.asked == []
+    plain = _Counting()  # an encoder without a cache would only do the work again: not sent
+    embed_vocabulary(plain, vectorizer, store, "vocab-2")
+    embed_vocabulary(cached(plain), vectorizer, PickleStore(None), "vocab-2")
+    assert plain.asked == []

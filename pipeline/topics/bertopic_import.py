@@ -1,28 +1,43 @@
-"""Import BERTopic without the transformers pipelines it never uses here.
+"""Import BERTopic without the torch and transformers imports it makes for features unused here.
 
-At import, BERTopic's representation package imports `transformers.pipelines` for its
-TextGeneration and ZeroShotClassification models. This project uses neither, and that import
-costs about 3 s per process on 2 cores (measured in bench/RESULTS.md, "A dump in under 30 s"),
-more than assigning a weekly dump to the topics takes. With transformers hidden while BERTopic
-is imported, BERTopic puts its own NotInstalled placeholders there, exactly as it does where
-transformers is not installed; everything the pipeline calls is unaffected.
+At import, BERTopic imports `transformers.pipelines` (for its TextGeneration and
+ZeroShotClassification models) and torch (to save models in the legacy pytorch format). This
+project uses none of them: models are saved as safetensors, which BERTopic writes with numpy.
+Those imports cost about 4 s of a 7 s weekly topics stage on 2 cores (bench/RESULTS.md, "A
+dump in under 30 s"). With both hidden while BERTopic is imported, it sets those features
+aside exactly as it does where the packages are not installed; afterwards both import
+normally (the encoder imports torch when it has new words to embed).
+
+The libraries BERTopic builds on are imported first, with nothing hidden: some (scipy.stats)
+look at torch while they are imported, and must see the real state.
 """
 
 from __future__ import annotations
 
 import sys
 
+HIDDEN = ("transformers", "torch")
+
 
 def import_bertopic() -> None:
-    """Import BERTopic once per process, with transformers hidden if nothing has loaded it."""
+    """Import BERTopic once per process, with `HIDDEN` packages hidden if not yet loaded."""
     if "bertopic" in sys.modules:
         return
-    if "transformers" in sys.modules:  # already paid for: nothing to save
-        import bertopic  # noqa: F401
+    import hdbscan  # noqa: F401
+    import scipy.cluster.hierarchy  # noqa: F401
+    import scipy.stats  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.metrics.pairwise  # noqa: F401
+    import sklearn.preprocessing  # noqa: F401
+    import umap  # noqa: F401
 
-        return
-    sys.modules["transformers"] = None  # makes `import transformers` raise ModuleNotFoundError
+    hidden = [name for name in HIDDEN if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # makes `import <name>` raise ModuleNotFoundError
     try:
         import bertopic  # noqa: F401
     finally:
-        del sys.modules["transformers"]
+        for name in hidden:
+            del sys.modules[name]

@@ -79,13 +79,13 @@ def fit_topics(
     # Fitted on the same rows as c-TF-IDF, so every word occurs in at least one topic.
     fitted_texts = [texts[i] for i in rows]
     cache = cache or PickleStore(None)
-    vectorizer = cache.get_or_make(
-        "vocabulary",
-        digest(
-            "vocabulary", fitted_texts, cfg.vectorizer.model_dump(mode="json"), library_versions()
-        ),
-        lambda: fit_vocabulary(fitted_texts, cfg),
+    vocabulary_key = digest(
+        "vocabulary", fitted_texts, cfg.vectorizer.model_dump(mode="json"), library_versions()
     )
+    vectorizer = cache.get_or_make(
+        "vocabulary", vocabulary_key, lambda: fit_vocabulary(fitted_texts, cfg)
+    )
+    embed_vocabulary(encoder, vectorizer, cache, vocabulary_key)
     known = dict(zip(texts, embeddings, strict=True)) if encoder is not None else None
     model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder, known)
     mcs = model.hdbscan_model.min_cluster_size
@@ -116,6 +116,24 @@ def fit_topics(
     topics = _without_outliers(model, texts, topics, embeddings, cfg, len(rows) < n)
     probs[topics != before] = 0.0
     return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
+
+
+def embed_vocabulary(encoder, vectorizer, cache: PickleStore, vocabulary_key: str) -> None:
+    """Every vocabulary word into the embedding cache, once per vocabulary and encoder.
+
+    KeyBERT takes its candidate words from this vocabulary, which changes only with the
+    reference. Embedding all of it where the reference is fitted (4 s for 5,000 words on 2
+    cores) spares each later dump loading the model for the few candidates it has not seen,
+    which cost more than the rest of the topics stage (bench/RESULTS.md, "A dump in under
+    30 s"). Only an encoder that caches (`CachedEncoder`) keeps the vectors, so only it is sent.
+    """
+    from pipeline.embedding.texts import CachedEncoder
+
+    if not isinstance(encoder, CachedEncoder) or cache.folder is None:
+        return
+    words = vectorizer.get_feature_names_out().tolist()
+    key = digest("vocabulary-embedded", vocabulary_key, encoder.name, encoder.version)
+    cache.get_or_make("vocabulary_embedded", key, lambda: len(encoder.encode(words)))
 
 
 def _check_rows(cfg: Topics, embeddings, n: int, reference, rows, groups) -> None:
