@@ -125,11 +125,10 @@ def embed_vocabulary(encoder, vectorizer, cache: PickleStore, vocabulary_key: st
     reference. Embedding all of it where the reference is fitted (4 s for 5,000 words on 2
     cores) spares each later dump loading the model for the few candidates it has not seen,
     which cost more than the rest of the topics stage (bench/RESULTS.md, "A dump in under
-    30 s"). Only an encoder that caches (`CachedEncoder`) keeps the vectors, so only it is sent.
+    30 s"). Only an encoder that keeps its vectors (`embedding.texts.CachedEncoder`, which has
+    a `cache`) is sent the words; any other would only do the work again on the next dump.
     """
-    from pipeline.embedding.texts import CachedEncoder
-
-    if not isinstance(encoder, CachedEncoder) or cache.folder is None:
+    if getattr(encoder, "cache", None) is None or cache.folder is None:
         return
     words = vectorizer.get_feature_names_out().tolist()
     key = digest("vocabulary-embedded", vocabulary_key, encoder.name, encoder.version)
