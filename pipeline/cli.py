@@ -145,7 +145,7 @@ def _exit_without_teardown(code: int) -> NoReturn:
 
     Unloading the ~3,000 modules that torch, numba and BERTopic bring takes about 2 s of a
     stage process on 2 cores, more than some stages' own work, and a weekly `dvc repro` starts
-    eight of them (bench/RESULTS.md, "A dump in under 30 s"). Exit handlers still run, logs
+    eight of them (bench/RESULTS.md, "Start-up, second pass"). Exit handlers still run, logs
     and the standard streams are flushed, and every output file is closed before a stage
     returns. Only the console command takes this path: `app` called in-process (tests) does not.
     """

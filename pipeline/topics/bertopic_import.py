@@ -3,10 +3,11 @@
 At import, BERTopic imports `transformers.pipelines` (for its TextGeneration and
 ZeroShotClassification models) and torch (to save models in the legacy pytorch format). This
 project uses none of them: models are saved as safetensors, which BERTopic writes with numpy.
-Those imports cost about 4 s of a 7 s weekly topics stage on 2 cores (bench/RESULTS.md, "A
-dump in under 30 s"). With both hidden while BERTopic is imported, it sets those features
-aside exactly as it does where the packages are not installed; afterwards both import
-normally (the encoder imports torch when it has new words to embed).
+Those imports cost about 4 s per process on 2 cores: `import bertopic` takes 7.5 to 8.7 s with
+them and 3.0 to 3.7 s without (bench/RESULTS.md, "Start-up, second pass"). With both hidden
+while BERTopic is imported, it sets those features aside exactly as it does where the
+packages are not installed; afterwards both import normally (the encoder imports torch when
+it has new words to embed).
 
 The libraries BERTopic builds on are imported first, with nothing hidden: some (scipy.stats)
 look at torch while they are imported, and must see the real state.

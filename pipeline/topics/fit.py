@@ -124,9 +124,9 @@ def embed_vocabulary(encoder, vectorizer, cache: PickleStore, vocabulary_key: st
     KeyBERT takes its candidate words from this vocabulary, which changes only with the
     reference. Embedding all of it where the reference is fitted (4 s for 5,000 words on 2
     cores) spares each later dump loading the model for the few candidates it has not seen,
-    which cost more than the rest of the topics stage (bench/RESULTS.md, "A dump in under
-    30 s"). Only an encoder that keeps its vectors (`embedding.texts.CachedEncoder`, which has
-    a `cache`) is sent the words; any other would only do the work again on the next dump.
+    which cost more than the rest of the topics stage (bench/RESULTS.md, "Start-up, second
+    pass"). Only an encoder that keeps its vectors (`embedding.texts.CachedEncoder`, which
+    has a `cache`) is sent the words; any other would only do the work again next time.
     """
     if getattr(encoder, "cache", None) is None or cache.folder is None:
         return
