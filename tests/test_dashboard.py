@@ -127,3 +127,27 @@ def test_topic_map_draws_a_seeded_sample_of_a_large_corpus(tmp_path):
     assert "a random 50 of 277" in json.dumps(fig["layout"]["title"])
     again = _payload(dashboard.run(cfg).read_text("utf-8"))["figures"]["chart-topic-map"]
     assert again == fig  # the sample is seeded
+
+
+def test_a_pairs_figures_are_built_once(tmp_path, monkeypatch):
+    """Each dump adds a pair; the figures of the pairs already there come from the cache,
+    the same JSON as built fresh."""
+    from pipeline.io import PickleStore
+
+    cfg = build(tmp_path)
+    labels = {"anomaly_detection": "Anomaly detection"}
+    store = PickleStore(tmp_path / "cache" / "dashboard")
+    fresh = dashboard.compare_payload(cfg.stage_dir("compare"), labels)
+    first = dashboard.compare_payload(cfg.stage_dir("compare"), labels, store)
+    assert first == fresh and first["pairs"]
+
+    def never(*args):
+        raise AssertionError("a cached pair's figures were built again")
+
+    monkeypatch.setattr(dashboard, "pair_figures", never)
+    assert dashboard.compare_payload(cfg.stage_dir("compare"), labels, store) == fresh
+    # A pair whose comparison changed (a refit renamed a topic) is drawn again.
+    pair = cfg.stage_dir("compare") / f"{first['pairs'][0]['id']}.json"
+    pair.write_text(pair.read_text("utf-8").replace("2_medical", "2_radiology"), "utf-8")
+    with pytest.raises(AssertionError, match="built again"):
+        dashboard.compare_payload(cfg.stage_dir("compare"), labels, store)

@@ -7,6 +7,7 @@ inputs give the same bytes: fixed div ids, sorted rows, no timestamps.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -17,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.io import read_json, read_table
+from pipeline.io import PickleStore, read_json, read_table
 from pipeline.report import comparison_figures, figures, naming
 from pipeline.stats import periods
 from pipeline.themes import definitions
@@ -92,7 +93,9 @@ def run(cfg: Config) -> Path:
         "rising_none": "none rose significantly over the recent window "
         f"({summary['p_adjust']} adjusted, alpha {summary['alpha']}).",
         "table": table(frame, theme_labels, topic_labels, d.table_page_rows),
-        "compare": compare_payload(cfg.stage_dir("compare"), theme_labels),
+        "compare": compare_payload(
+            cfg.stage_dir("compare"), theme_labels, PickleStore(cfg.paths.cache / "dashboard")
+        ),
         "digest": _optional_json(cfg.stage_dir("compare") / "digest.json"),
     }
     out = cfg.stage_dir("dashboard")
@@ -242,12 +245,20 @@ def _optional_json(path: Path) -> dict | None:
     return read_json(path) if path.exists() else None
 
 
-def compare_payload(compare_dir: Path, theme_labels: dict[str, str]) -> dict | None:
-    """Every compared pair as summary lines and three figures; None before `compare` has run."""
+def compare_payload(
+    compare_dir: Path, theme_labels: dict[str, str], store: PickleStore | None = None
+) -> dict | None:
+    """Every compared pair as summary lines and three figures; None before `compare` has run.
+
+    A pair's figures are kept in `store` by their inputs: a series gains one pair per dump,
+    and building every pair's figures again grew the stage with the history (about 2.5 s of
+    plotly at 20 pairs; bench/RESULTS.md, "Start-up, second pass").
+    """
     index_path = Path(compare_dir) / "index.json"
     if not index_path.exists():
         log.info("no %s yet: the dashboard shows a placeholder for the comparison", index_path)
         return None
+    store = store or PickleStore(None)
     index = read_json(index_path)
     pairs = []
     for pair_id in index.get("pairs", []):
@@ -263,13 +274,7 @@ def compare_payload(compare_dir: Path, theme_labels: dict[str, str]) -> dict | N
             {**s, "label": s.get("label") or theme_labels.get(s["key"], s["key"])}
             for s in c["theme_shifts"]
         ]
-        figs = {
-            "themes": comparison_figures.share_shift_figure(shifts, name_a, name_b, "Theme shares"),
-            "topics": comparison_figures.share_shift_figure(
-                c["topic_shifts"], name_a, name_b, "Topic shares"
-            ),
-            "sankey": comparison_figures.sankey_figure(c["drift"], a["id"], b["id"]),
-        }
+        args = (shifts, c["topic_shifts"], c["drift"], name_a, name_b, a["id"], b["id"])
         pairs.append(
             {
                 "id": pair_id,
@@ -277,10 +282,38 @@ def compare_payload(compare_dir: Path, theme_labels: dict[str, str]) -> dict | N
                 "summary": list(c.get("summary", [])),
                 "papers": f"{a['n_papers']} → {b['n_papers']} papers: {counts['added']} added, "
                 f"{counts['removed']} removed, {counts['kept']} kept.",
-                "figures": {k: _fig_json(f) for k, f in figs.items()},
+                "figures": store.get_or_make(
+                    "pair_figures", _figures_key(args), lambda args=args: pair_figures(*args)
+                ),
             }
         )
     return {"pairs": pairs}
+
+
+def pair_figures(theme_shifts, topic_shifts, drift, name_a, name_b, id_a, id_b) -> dict:
+    """One pair's three figures as plotly JSON."""
+    figs = {
+        "themes": comparison_figures.share_shift_figure(
+            theme_shifts, name_a, name_b, "Theme shares"
+        ),
+        "topics": comparison_figures.share_shift_figure(
+            topic_shifts, name_a, name_b, "Topic shares"
+        ),
+        "sankey": comparison_figures.sankey_figure(drift, id_a, id_b),
+    }
+    return {k: _fig_json(f) for k, f in figs.items()}
+
+
+def _figures_key(args) -> str:
+    """Everything a pair's figures follow from: their inputs, the code that draws them and
+    plotly's version."""
+    from importlib import metadata
+
+    code = Path(comparison_figures.__file__).read_bytes() + Path(figures.__file__).read_bytes()
+    h = hashlib.sha256(code)
+    h.update(metadata.version("plotly").encode())
+    h.update(json.dumps(args, sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()[:32]
 
 
 def render(payload: dict) -> str:
