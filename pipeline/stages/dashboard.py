@@ -251,8 +251,8 @@ def compare_payload(
     """Every compared pair as summary lines and three figures; None before `compare` has run.
 
     A pair's figures are kept in `store` by their inputs: a series gains one pair per dump,
-    and building every pair's figures again grew the stage with the history (about 2.5 s of
-    plotly at 20 pairs; bench/RESULTS.md, "Start-up, second pass").
+    and building every pair's figures again grew the stage with the history (1.5 s of plotly
+    at 20 pairs, 0.07 s from the cache; bench/RESULTS.md, "Start-up, second pass").
     """
     index_path = Path(compare_dir) / "index.json"
     if not index_path.exists():
