@@ -123,16 +123,16 @@ def chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes) 
     span = f"{window[0]} to {window[-1]}" if window else "no complete period"
     theme, topic, view = series["theme"], series["topic"], cfg.trends.plot_periods
     figs = {
-        "theme_shares": figures.trend_figure(
+        "theme_shares.png": figures.trend_figure(
             theme, theme_labels, "Share of papers by theme", view=view
         ),
-        "theme_counts": figures.trend_figure(
+        "theme_counts.png": figures.trend_figure(
             theme, theme_labels, "Papers by theme", value="count", view=view
         ),
-        "topic_shares": figures.trend_figure(
+        "topic_shares.png": figures.trend_figure(
             topic, top_labels, f"Share of papers: the {len(top)} largest topics", view=view
         ),
-        "topic_slopes": figures.rising_figure(
+        "topic_slopes.png": figures.rising_figure(
             slopes, f"Trend of each topic's share, {span}", summary["alpha"]
         ),
     }
@@ -140,7 +140,7 @@ def chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes) 
     folder.mkdir(parents=True, exist_ok=True)
     for fig in figs.values():
         fig.layout.updatemenus = ()  # buttons do nothing in a still image
-    return {folder / f"{name}.png": fig for name, fig in figs.items()}
+    return {folder / name: fig for name, fig in figs.items()}
 
 
 def paper_frame(papers, assignments, themes, coords, topic_labels, freq) -> pd.DataFrame:
