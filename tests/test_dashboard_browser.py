@@ -176,12 +176,13 @@ def test_placeholder_without_compare(browser, tmp_path):
 
 
 def test_screenshot_helper_writes_a_png(tmp_path):
-    from pipeline.report.browser import screenshot
+    from pipeline.report.browser import capture
 
     html = tmp_path / "page.html"
     html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
-    png = screenshot(html, tmp_path / "shot.png", width=400, height=300)
-    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = tmp_path / "shot.png"
+    assert capture(html, png, {}, width=400, height=300) == [png]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_screenshot_falls_back_to_chromium_cli(tmp_path, monkeypatch):
@@ -195,8 +196,9 @@ def test_screenshot_falls_back_to_chromium_cli(tmp_path, monkeypatch):
     monkeypatch.setattr(b, "_full_page", broken)
     html = tmp_path / "page.html"
     html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
-    png = b.screenshot(html, tmp_path / "shot.png", width=400, height=300)
-    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = tmp_path / "shot.png"
+    assert b.capture(html, png, {}, width=400, height=300) == [png]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 CHARTS = ["theme_counts.png", "theme_shares.png", "topic_shares.png", "topic_slopes.png"]

@@ -88,16 +88,6 @@ def capture(
     return written
 
 
-def screenshot(
-    html: Path, png: Path, width: int = 1400, height: int = 4200, timeout: int = 120
-) -> Path | None:
-    """Render `html` from file:// to `png`; None if there is no browser. With playwright the
-    whole page is captured; otherwise Chromium's --screenshot takes the top `height` pixels."""
-    png = Path(png).resolve()
-    written = capture(html, png, {}, width=width, height=height, timeout=timeout)
-    return png if png in written else None
-
-
 def _cli_screenshot(exe: str, html: Path, png: Path, width: int, height: int, timeout: int):
     with tempfile.TemporaryDirectory(prefix="papertrends-chromium-") as profile:
         cmd = [
