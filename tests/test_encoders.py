@@ -155,6 +155,12 @@ def test_minilm_equals_sentence_transformers_bit_for_bit():
     ours = enc.encode_windows(windows)
 
     model = _sentence_transformer()
+    t = model.tokenizer
+    assert (enc._special.cls, enc._special.sep, enc._special.pad) == (
+        t.cls_token_id,
+        t.sep_token_id,
+        t.pad_token_id,
+    )
     for text in texts:
         expected = model.tokenizer(text, add_special_tokens=False)["input_ids"]
         assert enc._tokenizer.encode(text, add_special_tokens=False).ids == expected

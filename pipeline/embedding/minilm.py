@@ -15,12 +15,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from pipeline.errors import PipelineError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MODULES = [
     "sentence_transformers.models.Transformer",
@@ -114,9 +118,11 @@ def _json(folder: Path, name: str):
         raise PipelineError(f"{folder / name}: cannot read the MiniLM model file ({e})") from e
 
 
-def load(folder: Path) -> tuple[MiniLM, Tokens]:
-    """The model in `folder` (a sentence-transformers folder), in eval mode, and its tokens."""
+def load(folder: Path) -> tuple[MiniLM, Tokenizer, Tokens]:
+    """The model in `folder` (a sentence-transformers folder) in eval mode, its tokenizer
+    (no truncation, no padding: the encoder cuts the windows) and its special tokens."""
     from safetensors.torch import load_file
+    from tokenizers import Tokenizer
 
     folder = Path(folder)
     modules = [m["type"] for m in _json(folder, "modules.json")]
@@ -149,13 +155,14 @@ def load(folder: Path) -> tuple[MiniLM, Tokens]:
             f"unexpected {unexpected[:3]})"
         )
     model.eval()
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
     special = _json(folder, "special_tokens_map.json")
-    vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
-    index = {token: i for i, token in enumerate(vocab)}
     tokens = Tokens(
-        cls=index[special["cls_token"]],
-        sep=index[special["sep_token"]],
-        pad=index[special["pad_token"]],
+        cls=tokenizer.token_to_id(special["cls_token"]),
+        sep=tokenizer.token_to_id(special["sep_token"]),
+        pad=tokenizer.token_to_id(special["pad_token"]),
         max_seq_length=_json(folder, "sentence_bert_config.json")["max_seq_length"],
     )
-    return model, tokens
+    return model, tokenizer, tokens
