@@ -259,6 +259,7 @@ def compare_payload(
         log.info("no %s yet: the dashboard shows a placeholder for the comparison", index_path)
         return None
     store = store or PickleStore(None)
+    drawing = _drawing_version()
     index = read_json(index_path)
     pairs = []
     for pair_id in index.get("pairs", []):
@@ -283,7 +284,9 @@ def compare_payload(
                 "papers": f"{a['n_papers']} → {b['n_papers']} papers: {counts['added']} added, "
                 f"{counts['removed']} removed, {counts['kept']} kept.",
                 "figures": store.get_or_make(
-                    "pair_figures", _figures_key(args), lambda args=args: pair_figures(*args)
+                    "pair_figures",
+                    _figures_key(drawing, args),
+                    lambda args=args: pair_figures(*args),
                 ),
             }
         )
@@ -304,14 +307,19 @@ def pair_figures(theme_shifts, topic_shifts, drift, name_a, name_b, id_a, id_b) 
     return {k: _fig_json(f) for k, f in figs.items()}
 
 
-def _figures_key(args) -> str:
-    """Everything a pair's figures follow from: their inputs, the code that draws them and
-    plotly's version."""
+def _drawing_version() -> str:
+    """The code that draws a pair's figures and plotly's version, hashed (once per run)."""
     from importlib import metadata
 
     code = Path(comparison_figures.__file__).read_bytes() + Path(figures.__file__).read_bytes()
     h = hashlib.sha256(code)
     h.update(metadata.version("plotly").encode())
+    return h.hexdigest()
+
+
+def _figures_key(drawing: str, args) -> str:
+    """Everything a pair's figures follow from: their inputs and `_drawing_version`."""
+    h = hashlib.sha256(drawing.encode())
     h.update(json.dumps(args, sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()[:32]
 
