@@ -175,30 +175,43 @@ def test_placeholder_without_compare(browser, tmp_path):
     page.close()
 
 
-def test_screenshot_helper_writes_a_png(tmp_path):
-    from pipeline.report.browser import capture
+PNG = b"\x89PNG\r\n\x1a\n"
 
+
+@pytest.fixture
+def hello(tmp_path):
     html = tmp_path / "page.html"
     html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
-    png = tmp_path / "shot.png"
-    assert capture(html, png, {}, width=400, height=300) == [png]
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return html
 
 
-def test_screenshot_falls_back_to_chromium_cli(tmp_path, monkeypatch):
+@pytest.fixture
+def without_playwright(monkeypatch):
+    """browser.capture as it runs when playwright fails: its fallbacks."""
     from playwright.sync_api import Error
 
-    from pipeline.report import browser as b
+    from pipeline.report import browser
 
     def broken(*args):
         raise Error("no page for you")
 
-    monkeypatch.setattr(b, "_full_page", broken)
-    html = tmp_path / "page.html"
-    html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
+    monkeypatch.setattr(browser, "_full_page", broken)
+
+
+def test_screenshot_helper_writes_a_png(hello, tmp_path):
+    from pipeline.report.browser import capture
+
     png = tmp_path / "shot.png"
-    assert b.capture(html, png, {}, width=400, height=300) == [png]
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert capture(hello, png, {}, width=400, height=300) == [png]
+    assert png.read_bytes()[:8] == PNG
+
+
+def test_screenshot_falls_back_to_chromium_cli(hello, tmp_path, without_playwright):
+    from pipeline.report.browser import capture
+
+    png = tmp_path / "shot.png"
+    assert capture(hello, png, {}, width=400, height=300) == [png]
+    assert png.read_bytes()[:8] == PNG
 
 
 CHARTS = ["theme_counts.png", "theme_shares.png", "topic_shares.png", "topic_slopes.png"]
@@ -216,7 +229,7 @@ def test_the_stage_writes_the_screenshot_and_the_charts_in_one_browser(tmp_path)
     out = _with_charts(tmp_path)
     assert sorted(p.name for p in (out / "plots").iterdir()) == CHARTS
     for png in [out / "screenshot.png", *(out / "plots" / name for name in CHARTS)]:
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png.name
+        assert png.read_bytes()[:8] == PNG, png.name
     # Drawn at the chart width, not the page's.
     assert int.from_bytes((out / "plots" / CHARTS[0]).read_bytes()[16:20], "big") == 1000
 
@@ -228,18 +241,11 @@ def test_same_inputs_same_chart_bytes(tmp_path):
         assert (a / "plots" / name).read_bytes() == (b / "plots" / name).read_bytes(), name
 
 
-def test_charts_fall_back_to_kaleido_without_playwright(tmp_path, monkeypatch):
+def test_charts_fall_back_to_kaleido_without_playwright(hello, tmp_path, without_playwright):
     import plotly.graph_objects as go
-    from playwright.sync_api import Error
 
-    from pipeline.report import browser as b
+    from pipeline.report.browser import capture
 
-    def broken(*args):
-        raise Error("no page for you")
-
-    monkeypatch.setattr(b, "_full_page", broken)
-    html = tmp_path / "page.html"
-    html.write_text("<!DOCTYPE html><html><body><h1>hello</h1></body></html>", "utf-8")
     chart = tmp_path / "chart.png"
-    written = b.capture(html, None, {chart: go.Figure(go.Bar(x=[1, 2], y=[3, 4]))})
-    assert written == [chart] and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    written = capture(hello, None, {chart: go.Figure(go.Bar(x=[1, 2], y=[3, 4]))})
+    assert written == [chart] and chart.read_bytes()[:8] == PNG
