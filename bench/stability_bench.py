@@ -6,6 +6,10 @@ partitions (outliers after re-assignment included), per UMAP/HDBSCAN variant. Wo
 embeddings (MiniLM on 10,000 papers takes about 20 minutes here).
 
     python -m bench.stability_bench --papers 5000 --seeds 42 1 2 3
+    python -m bench.stability_bench --variants "single fit" "most typical of 5"
+
+"project" is whatever configs/params.yaml says (since issue 12: the most typical of
+`topics.candidates` fits, pipeline/topics/consensus.py).
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ VARIANTS = {
     "umap n_neighbors 30": {"umap": {"n_neighbors": 30}},
     "umap n_neighbors 50": {"umap": {"n_neighbors": 50}},
     "hdbscan leaf": {"hdbscan": {"cluster_selection_method": "leaf"}},
+    "single fit": {"candidates": 1},
+    "most typical of 5": {"candidates": 5},
+    "most typical of 9": {"candidates": 9},
 }
 
 

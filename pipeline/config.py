@@ -119,6 +119,8 @@ class Topics(Section):
     # None: a paper's whole text is one window (the vectoriser's n-grams have no positions).
     coherence_window: int | None = Field(None, gt=1)
     diversity_top_n: int = Field(25, gt=1)
+    # UMAP/HDBSCAN fits per reference fit; the most typical one is kept (topics/consensus.py)
+    candidates: int = Field(5, ge=1)
     stability_seeds: list[int] = [1, 2, 3]
     sample_size: int = Field(50_000, gt=1)
     # Above this, NPMI, diversity, stability refits and the NMF/LDA baselines use a seeded

@@ -128,7 +128,10 @@ def _representation(cfg: Topics, seed: int, encoder) -> dict | None:
     return {"Label": MaximalMarginalRelevance(**args)}
 
 
-def build_bertopic(cfg: Topics, n: int, seed: int, vectorizer, encoder=None, known=None):
+def build_bertopic(
+    cfg: Topics, n: int, seed: int, vectorizer, encoder=None, known=None, umap_seed=None
+):
+    """BERTopic from `cfg`; UMAP seeded with `umap_seed` (`topics.consensus`), else `seed`."""
     import_bertopic()
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
@@ -141,7 +144,7 @@ def build_bertopic(cfg: Topics, n: int, seed: int, vectorizer, encoder=None, kno
     fixed["vocabulary"] = {w: int(i) for w, i in vectorizer.vocabulary_.items()}
     return BERTopic(
         embedding_model=encoder_backend(encoder, known) if encoder is not None else None,
-        umap_model=build_umap(cfg.umap, n, seed),
+        umap_model=build_umap(cfg.umap, n, seed if umap_seed is None else umap_seed),
         hdbscan_model=build_hdbscan(cfg, n),
         vectorizer_model=CountVectorizer(**fixed),
         ctfidf_model=ClassTfidfTransformer(**checked_kwargs(ClassTfidfTransformer, cfg.ctfidf)),

@@ -20,6 +20,7 @@ from pipeline.io import PickleStore
 from pipeline.topics.align import topic_centroids
 from pipeline.topics.assign import assign, best_probability, place
 from pipeline.topics.build import build_bertopic, build_umap, fit_settings, fit_vocabulary
+from pipeline.topics.consensus import consensus_seed
 from pipeline.topics.fitcache import digest, library_versions
 from pipeline.topics.quiet import quiet_bertopic
 
@@ -63,7 +64,8 @@ def fit_topics(
     """Fit BERTopic on `texts` with precomputed `embeddings`, then re-assign outliers.
 
     UMAP/HDBSCAN are fitted on `reference` (all rows when None; a seeded sample of it above
-    `topics.sample_size`). Every other row is assigned with `transform` in chunks of
+    `topics.sample_size`), with the most typical of `topics.candidates` seeds drawn from `seed`
+    (`pipeline.topics.consensus`). Every other row is assigned with `transform` in chunks of
     `chunk_size` on `engine` (`pipeline.topics.assign`; this process when None): the unsampled
     reference rows first, then each of `batches` on its own, so a batch's topics never depend
     on which other batches exist (see `pipeline.topics.history`). With a `cache`, the reference
@@ -86,18 +88,19 @@ def fit_topics(
         "vocabulary", vocabulary_key, lambda: fit_vocabulary(fitted_texts, cfg)
     )
     embed_vocabulary(encoder, vectorizer, cache, vocabulary_key)
-    known = dict(zip(texts, embeddings, strict=True)) if encoder is not None else None
-    model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder, known)
-    mcs = model.hdbscan_model.min_cluster_size
-    log.info("BERTopic on %d of %d papers, min_cluster_size=%d", len(rows), n, mcs)
-
-    encoder_id = None if encoder is None else (encoder.name, encoder.version)
     y = None
     if labels is not None:
         by_row = np.full(n, -1, dtype=int)
         by_row[reference] = labels
         y = by_row[rows]
-    key = digest("bertopic", fitted_texts, embeddings[rows], fit_settings(cfg), seed,
+    umap_seed = consensus_seed(embeddings[rows], y, cfg, seed, engine, cache)
+    known = dict(zip(texts, embeddings, strict=True)) if encoder is not None else None
+    model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder, known, umap_seed)
+    mcs = model.hdbscan_model.min_cluster_size
+    log.info("BERTopic on %d of %d papers, min_cluster_size=%d", len(rows), n, mcs)
+
+    encoder_id = None if encoder is None else (encoder.name, encoder.version)
+    key = digest("bertopic", fitted_texts, embeddings[rows], fit_settings(cfg), seed, umap_seed,
                  encoder_id, library_versions(), y)  # fmt: skip
     model, fit_topics_, fit_probs = _fit_or_load(
         model, fitted_texts, embeddings[rows], y, cache, key

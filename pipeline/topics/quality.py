@@ -182,6 +182,7 @@ def quality(
         "npmi_window": t.coherence_window or "paper",
         "diversity_top_n": t.diversity_top_n,
         "stability_seeds": [cfg.seed, *t.stability_seeds],
+        "candidates": t.candidates,  # each of those fits is the most typical of this many
     }
     return _json_safe(metrics)
 
