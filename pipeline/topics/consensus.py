@@ -19,8 +19,8 @@ import logging
 import numpy as np
 
 from pipeline.config import Topics
-from pipeline.library_params import UmapParams
 from pipeline.io import PickleStore
+from pipeline.library_params import UmapParams
 from pipeline.topics.build import build_hdbscan, build_umap, fit_settings
 from pipeline.topics.fitcache import digest, library_versions
 
