@@ -30,8 +30,10 @@ browser:
 run: install browser
 	$(VENV)/bin/dvc repro
 
+# One worker per core, at most 4: the suite's critical path is test_e2e's cold `dvc repro`,
+# which conftest starts first; the other files share the remaining workers.
 test: install browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check pipeline tests bench

@@ -14,6 +14,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".cache" / "papertrends" / "numba"))
 
+# The files that take minutes (a cold `dvc repro` or two) go first: `make test` runs the suite
+# on pytest-xdist workers, one file per worker at a time, and a long file that starts last
+# leaves every other worker idle while it runs.
+SLOW_FILES = ("test_e2e.py", "test_repro.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in SLOW_FILES)  # stable: the rest keep order
+
 
 @pytest.fixture(scope="session")
 def repo() -> Path:

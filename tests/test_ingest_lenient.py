@@ -71,7 +71,11 @@ def test_export_without_a_date_column(tmp_path):
         ("notes.txt", b"\n\nJust some notes\nnothing else\n", "unrecognised layout"),
         ("blob.txt", bytes(range(256)) * 8, "binary content"),
         ("empty.jsonl", b"", "empty file"),
-        ("cut.jsonl.gz", gzip.compress((DATA / "export.jsonl").read_bytes())[:40], "cannot read"),
+        (
+            "cut.jsonl.gz",
+            gzip.compress((DATA / "export.jsonl").read_bytes(), mtime=0)[:40],
+            "cannot read",
+        ),
     ],
 )
 def test_file_level_failure_is_one_reject(tmp_path, name, data, why):
