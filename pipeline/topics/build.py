@@ -131,7 +131,8 @@ def _representation(cfg: Topics, seed: int, encoder) -> dict | None:
 def build_bertopic(
     cfg: Topics, n: int, seed: int, vectorizer, encoder=None, known=None, umap_seed=None
 ):
-    """BERTopic from `cfg`; UMAP seeded with `umap_seed` (`topics.consensus`), else `seed`."""
+    """BERTopic from `cfg`; its UMAP is seeded with `umap_seed` (`pipeline.topics.consensus`)
+    when given, else with `seed`."""
     import_bertopic()
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
