@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 def run(cfg: Config) -> dict[str, Any]:
     """Write the series and summary.json; return the summary."""
-    t = cfg.trends
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
     papers = papers.drop_duplicates("paper_id")
     assignments = read_table(
@@ -48,7 +47,7 @@ def run(cfg: Config) -> dict[str, Any]:
     out = cfg.stage_dir("trends")
     shutil.rmtree(out, ignore_errors=True)  # rewritten completely: nothing stale survives
     out.mkdir(parents=True)
-    args = {"freq": t.freq, "now": now, "min_period_papers": t.min_period_papers}
+    args = {"freq": cfg.trends.freq, "now": now, "min_period_papers": cfg.trends.min_period_papers}
     theme_series = periods.period_series(papers, theme_members, list(theme_labels), **args)
     topic_series = periods.period_series(papers, topic_members, list(topic_labels), **args)
     theme_series.to_csv(out / "theme_series.csv", index=False, lineterminator="\n")
@@ -56,38 +55,38 @@ def run(cfg: Config) -> dict[str, Any]:
 
     # Periods come from either table; with no theme configured the theme grid is empty.
     base = theme_series if not theme_series.empty else topic_series
-    window = periods.recent_window(base, t.recent_periods)
-    theme_stats = periods.window_stats(theme_series, window, t.alpha)
-    topic_stats = periods.window_stats(topic_series, window, t.alpha)
+    window = periods.recent_window(base, cfg.trends.recent_periods)
+    theme_stats = periods.window_stats(theme_series, window, cfg.trends.alpha)
+    topic_stats = periods.window_stats(topic_series, window, cfg.trends.alpha)
     # Outliers are not a topic: test them (a rising outlier share says the model is ageing)
     # but keep them out of the family corrected together and out of the rising list.
     outlier_stats = topic_stats.pop("-1", None)
-    periods.adjust_p(theme_stats, t.adjust)
-    periods.adjust_p(topic_stats, t.adjust)
+    periods.adjust_p(theme_stats, cfg.trends.adjust)
+    periods.adjust_p(topic_stats, cfg.trends.adjust)
     for key, s in theme_stats.items():
         s["label"] = theme_labels[key]
     for key, s in topic_stats.items():
         s["label"] = topic_labels[key]
 
-    undated = int(periods.to_period(papers["date"], t.freq).isna().sum())
+    undated = int(periods.to_period(papers["date"], cfg.trends.freq).isna().sum())
     summary = {
-        "freq": t.freq,
+        "freq": cfg.trends.freq,
         "now": now,
         "now_source": now_source,
         "papers": len(papers),
         "dated": len(papers) - undated,
         "undated": undated,
         "periods": _period_summary(base),
-        "window": {"periods": window, "recent_periods": t.recent_periods},
-        "alpha": t.alpha,
-        "p_adjust": t.adjust,
+        "window": {"periods": window, "recent_periods": cfg.trends.recent_periods},
+        "alpha": cfg.trends.alpha,
+        "p_adjust": cfg.trends.adjust,
         "method": "Theil-Sen slope of the share per period (scipy.stats.theilslopes) and the "
         "Mann-Kendall test (pymannkendall.original_test) over the window, small periods left out",
         "themes": theme_stats,
         "topics": topic_stats,
         "outliers": outlier_stats,
-        "rising_themes": periods.rising(theme_stats, t.alpha, theme_labels),
-        "rising_topics": periods.rising(topic_stats, t.alpha, topic_labels),
+        "rising_themes": periods.rising(theme_stats, cfg.trends.alpha, theme_labels),
+        "rising_topics": periods.rising(topic_stats, cfg.trends.alpha, topic_labels),
     }
     write_json(summary, out / "summary.json")
     if undated:
