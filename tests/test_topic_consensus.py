@@ -1,4 +1,5 @@
-"""The most typical of several seeded fits (pipeline/topics/consensus.py)."""
+"""The most typical of several seeded fits (pipeline/topics/consensus.py). On Dask the candidates
+run on the workers: tests/test_topics_engine.py checks that the stage gives the same topics."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from factories import planted_corpus
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline.config import Config
-from pipeline.engine import DaskEngine
 from pipeline.topics.build import build_hdbscan
 from pipeline.topics.consensus import (
     candidate_partition,
@@ -59,14 +59,3 @@ def test_one_candidate_is_the_plain_fit_with_the_project_seed(corpus):
     cfg = Config().topics.model_copy(update={"candidates": 1})
     fit = fit_topics(texts, emb, cfg, seed=7)
     assert fit.model.umap_model.random_state == 7
-
-
-@pytest.mark.slow
-def test_dask_chooses_the_same_seed(corpus, dask_scheduler):
-    from dask.distributed import Client
-
-    _, emb = corpus
-    cfg = Config().topics.model_copy(update={"candidates": 3})
-    with Client(dask_scheduler) as client:
-        on_dask = consensus_seed(emb, None, cfg, 11, DaskEngine(client))
-    assert on_dask == consensus_seed(emb, None, cfg, 11)

@@ -45,6 +45,7 @@ def _run(cfg: Config, texts: list[str], emb: np.ndarray) -> tuple[pd.DataFrame, 
 
 
 def test_dask_assignment_and_map_equal_local(tmp_path, dask_scheduler):
+    """Includes the fit's choice among `topics.candidates` seeds, made on the workers."""
     texts, emb, truth = planted_corpus(per_theme=40)
     local_assign, local_xy = _run(_cfg(tmp_path / "local", {}), texts, emb)
     dask_cfg = _cfg(tmp_path / "dask", {"kind": "dask", "address": dask_scheduler})
