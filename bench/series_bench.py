@@ -25,9 +25,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 CORPUS = Path("../shared/external/arxiv-daily/arxiv_daily.jsonl.gz")
+ASSIGNMENTS = Path("outputs/topics/assignments.parquet")
 MEDICAL = re.compile(
     r"\b(medical|clinical|radiolog\w*|patholog\w*|MRI|CT|X-rays?|ultrasound|endoscop\w*|"
     r"fundus|lesions?|tumou?rs?|surgical)\b",
@@ -99,6 +101,19 @@ def override(params: Path, settings: list[str]) -> None:
         params.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
+def since_last_run(before: pd.DataFrame, after: pd.DataFrame) -> dict:
+    """What the user sees change: the old papers' topics in this run's outputs against the
+    previous run's. metrics.json's `last_dump` replays the history inside one run, so it
+    cannot see a reference that was refitted because an old paper's text changed."""
+    from sklearn.metrics import adjusted_rand_score
+
+    both = before.merge(after, on="paper_id", suffixes=("_before", "_after"))
+    same = (both["topic_before"] == both["topic_after"]).mean()
+    ari = adjusted_rand_score(both["topic_before"], both["topic_after"])
+    return {"kept_since_last_run": round(float(same), 4),
+            "ari_since_last_run": round(float(ari), 4)}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dumps", type=int, default=20)
@@ -134,11 +149,13 @@ def main() -> None:
         day = (date(2026, 6, 1) + timedelta(days=14 * k)).isoformat()
         name = write_dump(project, k, rows)
         pin(project, name, day)
+        before = pd.read_parquet(project / ASSIGNMENTS)
         seconds, ran = repro(project)
         metrics = json.loads((project / "outputs/topics/metrics.json").read_text())
         hist = metrics["history"]
         row = {"dump": name, "k": k + 1, "entries": len(rows), "seconds": round(seconds, 1),
                "ran": ran, **{f"topics_{x}": y for x, y in hist["last_dump"].items()},
+               **since_last_run(before, pd.read_parquet(project / ASSIGNMENTS)),
                "fitted_on": hist["fitted_on_papers"], "n_topics": metrics["bertopic"]["n_topics"],
                "npmi": metrics["bertopic"]["npmi"]}  # fmt: skip
         print(json.dumps(row), flush=True)
