@@ -2,8 +2,9 @@
 
 Two cold runs (no outputs, no caches, no dvc.lock) must write byte-identical files under
 outputs/, the dashboard included; a stage killed halfway must leave nothing that the next
-`dvc repro` takes for finished. Fast params (tfidf, no stability refits or baselines, two CV
-folds) keep each run near a minute; both cold runs go side by side, one per core.
+`dvc repro` takes for finished. Fast params (tfidf, one UMAP fit per reference, no stability
+refits or baselines, two CV folds) keep each run near a minute; both cold runs go side by
+side, one per core.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 FAST = {
     "embed": {"encoder": "tfidf"},
-    "topics": {"stability_seeds": [], "baselines": [], "representation": "none"},
+    "topics": {"stability_seeds": [], "baselines": [], "representation": "none", "candidates": 1},
     "themes": {"compare": [], "cv_folds": 2},
 }
 # embed/meta.json reports how long encoding took: wall times, the one thing meant to vary.
