@@ -6,10 +6,10 @@ mean ARI between seeds was 0.52 (issue 12). Instead of trusting one seed, `topic
 fits are made with seeds drawn from the project seed, and the model keeps the seed whose
 partition agrees most with the other candidates' (the highest mean ARI: the medoid
 partition). A rare split or merge is outvoted, so two projects seeded differently land on the
-same typical partition far more often than two single fits do (bench/RESULTS.md, "Seed-to-seed
-stability"). The kept fit is an ordinary BERTopic model: transform, the weekly assignment and
-the saved model are unchanged. The price is `candidates` UMAP/HDBSCAN fits per reference fit,
-run on the engine (in parallel on Dask) and cached with the reference.
+same typical partition far more often than two single fits do (bench/RESULTS.md, "The most
+typical of several seeded fits"). The kept fit is an ordinary BERTopic model: transform, the
+weekly assignment and the saved model are unchanged. The price is `candidates` UMAP/HDBSCAN
+fits per reference fit, run on the engine (in parallel on Dask) and cached with the reference.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import logging
 import numpy as np
 
 from pipeline.config import Topics
+from pipeline.engine import LocalEngine
 from pipeline.io import PickleStore
 from pipeline.library_params import UmapParams
 from pipeline.topics.build import build_hdbscan, build_umap, fit_settings
 from pipeline.topics.fitcache import digest, library_versions
+from pipeline.topics.metrics import stability
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +47,16 @@ def candidate_partition(
 
 
 def most_typical(partitions: list[np.ndarray]) -> tuple[int, list[float]]:
-    """(position of the partition with the highest mean ARI to the others, each one's mean).
-    Ties go to the earlier candidate, so one candidate is always the project seed's own fit."""
-    from sklearn.metrics import adjusted_rand_score
-
+    """(position of the partition with the highest mean ARI to the others, each one's mean),
+    ARI as `metrics.json`'s stability measures it. Ties go to the earlier candidate, so one
+    candidate is always the project seed's own fit."""
     k = len(partitions)
     if k == 1:
         return 0, [1.0]
     ari = np.ones((k, k))
     for i in range(k):
         for j in range(i + 1, k):
-            ari[i, j] = ari[j, i] = adjusted_rand_score(partitions[i], partitions[j])
+            ari[i, j] = ari[j, i] = stability(partitions[i], partitions[j])
     means = [float((ari[i].sum() - 1.0) / (k - 1)) for i in range(k)]
     return int(np.argmax(means)), means
 
@@ -69,8 +70,6 @@ def consensus_seed(
         return seed
 
     def choose() -> int:
-        from pipeline.engine import LocalEngine
-
         run = engine or LocalEngine()
         args = (run.share(embeddings), y, cfg.umap, build_hdbscan(cfg, len(embeddings)))
         partitions = list(run.map_ordered(candidate_partition, seeds, *args))
