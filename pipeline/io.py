@@ -59,6 +59,7 @@ SCHEMAS: dict[str, list[str]] = {
         "has_code",
         "near_duplicate_of",
     ],
+    "versions": ["paper_id", "snapshot", "text", "current"],
     "embedding_index": ["paper_id", "row"],
     "assignments": ["paper_id", "topic", "probability"],
     "baseline_assignments": ["paper_id", "nmf", "lda"],
@@ -156,6 +157,15 @@ def read_embeddings(embed_dir: str | Path, paper_ids: list[str] | None = None):
             "run `papertrends embed` again"
         )
     return list(paper_ids), matrix[rows.loc[paper_ids].to_numpy()]
+
+
+def read_versions(clean_dir: str | Path) -> pd.DataFrame:
+    """clean's text versions of revised papers; none for a papers table made by hand (no
+    `versions.parquet` beside it)."""
+    path = Path(clean_dir) / "versions.parquet"
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SCHEMAS["versions"]})
+    return read_table(path, "versions", producer="clean")
 
 
 class PickleStore:

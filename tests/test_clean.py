@@ -143,3 +143,28 @@ def test_clean_stage_is_deterministic(seeds_clean):
     assert again.equals(pd.read_parquet(__import__("io").BytesIO(first_bytes)))
     assert all(clean(t) == t for t in again["text"])
     assert json.loads((cfg.stage_dir("clean") / "report.json").read_text())["papers"] == 220
+
+
+def test_text_versions_record_each_dump_that_changed_the_text():
+    order = {"a.txt": ("2026-01-01", "a"), "b.txt": ("2026-01-08", "b"),
+             "c.txt": ("2026-01-15", "c"), "d.txt": ("2026-01-22", "d")}  # fmt: skip
+
+    def rec(dump, abstract, title="T"):
+        return {"dump": dump, "title": title, "abstract": abstract}
+
+    assert clean_stage.text_versions([rec("a.txt", "x"), rec("b.txt", "x")], order, ()) == []
+    # Whitespace is not a revision: the cleaned texts are equal.
+    same = [rec("a.txt", "x y"), rec("b.txt", "x  y ")]
+    assert clean_stage.text_versions(same, order, ()) == []
+    recs = [rec("a.txt", "v1"), rec("b.txt", "v1"), rec("c.txt", "v2"), rec("d.txt", "v2")]
+    assert clean_stage.text_versions(recs, order, ()) == [("a", "T. v1"), ("c", "T. v2")]
+    # Two records in one dump: the last counts, as for the paper's latest text.
+    twice = [rec("a.txt", "v1"), rec("b.txt", "v1"), rec("b.txt", "v2")]
+    assert clean_stage.text_versions(twice, order, ()) == [("a", "T. v1"), ("b", "T. v2")]
+
+
+def test_the_seeds_have_no_revised_paper(seeds_clean):
+    cfg, papers, report, _ = seeds_clean
+    versions = pd.read_parquet(cfg.stage_dir("clean") / "versions.parquet")
+    assert list(versions.columns) == SCHEMAS["versions"] and versions.empty
+    assert report["revised_papers"] == 0

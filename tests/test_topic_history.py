@@ -13,6 +13,7 @@ from test_topic_model import planted_corpus
 from pipeline.config import Config, Embed, Paths
 from pipeline.io import read_json, read_table, write_table
 from pipeline.stages import embed, topics
+from pipeline.topics.corpus import topic_corpus
 from pipeline.topics.history import replay, stable_ids
 
 
@@ -57,13 +58,23 @@ def test_stable_ids_carry_over_a_refit_and_new_topics_get_new_ids():
     assert relations == ["born", "continued", "continued"]
 
 
+REVISED = 5  # a first-dump paper that the second dump re-lists with a newer abstract
+
+
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    """The same project before and after a 40-paper dump arrives."""
+    """The same project before and after a 40-paper dump arrives. The dump also re-lists one
+    old paper with a longer abstract, as clean's versions.parquet records it."""
     texts, _, _ = planted_corpus(per_theme=40)
     order = np.random.default_rng(1).permutation(len(texts))
     papers = papers_table([texts[i] for i in order], titles=[f"T{i}" for i in order])
     papers["first_seen"] = ["d1"] * 120 + ["d2"] * 40
+    old_text = papers.at[REVISED, "text"]
+    revision = pd.DataFrame({
+        "paper_id": [papers.at[REVISED, "paper_id"]] * 2, "snapshot": ["d1", "d2"],
+        "text": [old_text, old_text + " We also release the code and a larger benchmark."],
+        "current": [False, True],
+    })  # fmt: skip
     results = []
     for n in (120, 160):
         root = tmp_path_factory.mktemp(f"run{n}")
@@ -71,7 +82,11 @@ def two_runs(tmp_path_factory):
             paths=Paths(outputs=root / "outputs", cache=root / "cache"),
             embed=Embed(encoder="wordllama"),
         )
-        write_table(papers.iloc[:n], cfg.stage_dir("clean") / "papers.parquet", "papers")
+        table, versions = papers.iloc[:n].copy(), revision.iloc[:0]
+        if n == 160:
+            table.at[REVISED, "text"], versions = revision["text"].iat[1], revision
+        write_table(table, cfg.stage_dir("clean") / "papers.parquet", "papers")
+        write_table(versions, cfg.stage_dir("clean") / "versions.parquet", "versions")
         embed.run(cfg, progress=False)
         topics.run(cfg)
         out = cfg.stage_dir("topics")
@@ -87,12 +102,19 @@ def two_runs(tmp_path_factory):
 
 
 def test_old_papers_keep_their_topics_and_places_when_a_dump_arrives(two_runs):
+    """Even the reference's own papers stay put when the dump revises one of them: the
+    reference keeps the text it was fitted on, and the revision is assigned like a new paper."""
     (a1, c1, h1, _), (a2, c2, h2, _) = two_runs
-    old = a1.index
+    revised = a1.index[REVISED]
+    old = a1.index.drop(revised)
     assert h2["refits"] == ["d1"] and not h2["last_dump"]["refit"]
-    pd.testing.assert_series_equal(a1["topic"], a2.loc[old, "topic"])
-    pd.testing.assert_frame_equal(c1, c2.loc[old])
-    assert h2["last_dump"]["kept_topic_id"] == 1.0 and h2["last_dump"]["ari"] == 1.0
+    pd.testing.assert_series_equal(a1.loc[old, "topic"], a2.loc[old, "topic"])
+    pd.testing.assert_frame_equal(c1.loc[old], c2.loc[old])
+    assert not c1.loc[revised].equals(c2.loc[revised])  # placed again, from its new text
+    # metrics.json's figures are the two runs' own comparison, revised paper included.
+    kept = float((a1["topic"] == a2.loc[a1.index, "topic"]).mean())
+    assert h2["last_dump"]["old_papers"] == 120
+    assert h2["last_dump"]["kept_topic_id"] == round(kept, 4) and kept >= 119 / 120
     assert (a2["topic"] >= 0).mean() > 0.9  # the new papers found topics too
 
 
@@ -105,7 +127,7 @@ def test_a_warm_fit_cache_gives_the_same_bytes_and_fits_nothing_again(two_runs, 
     shutil.copytree(cfg1.paths.cache, cfg.paths.cache)
     fits = cfg.paths.cache / "topics" / "fits"
     before = {p.name for p in fits.iterdir()}
-    for stage in ("clean", "embed"):
+    for stage in ("clean", "embed"):  # the revision included
         shutil.copytree(cfg2.stage_dir(stage), cfg.stage_dir(stage))
     topics.run(cfg)
     added = {p.name.split("-")[0] for p in fits.iterdir() if p.name not in before}
@@ -144,3 +166,27 @@ def test_a_guided_refit_learns_the_topics_the_papers_had(tmp_path):
                       batches=before.batches).topics  # fmt: skip
     assert adjusted_rand_score(seen, history.labels[:100]) == 1.0
     assert len(history.labels) == 160 and (history.labels[100:] >= -1).all()
+
+
+def test_a_revised_paper_keeps_its_earlier_text_in_the_place_the_paper_had():
+    papers = papers_table(["a text", "b new text", "c text"])
+    papers["first_seen"] = ["d1", "d1", "d2"]
+    pid = papers["paper_id"].tolist()
+    versions = pd.DataFrame(
+        {
+            "paper_id": [pid[1]] * 2,
+            "snapshot": ["d1", "d3"],
+            "text": ["b old text", "b new text"],
+            "current": [False, True],
+        }
+    )
+    emb = np.eye(3, dtype=np.float32)
+    docs = topic_corpus(papers, emb, versions, np.array([[0, 0, 0], emb[1]], np.float32))
+    assert docs.texts == ["a text", "b old text", "b new text", "c text"]
+    assert docs.ids == [pid[0], pid[1], pid[1], pid[2]]
+    assert docs.dumps == ["d1", "d1", "d3", "d2"]
+    assert docs.current.tolist() == [0, 2, 3]
+    assert docs.embeddings[[0, 2, 3]].tolist() == emb.tolist() and not docs.embeddings[1].any()
+    assert docs.before("d3") == {1: 1} and docs.before("d2") == {}
+    plain = topic_corpus(papers, emb, versions.iloc[:0], np.zeros((0, 3)))
+    assert plain.texts == papers["text"].tolist() and plain.current.tolist() == [0, 1, 2]

@@ -11,6 +11,10 @@ disagree, these rules decide (also in docs/schemas.md):
 Snapshots are ordered by dump date (from dumps.json), then id. Near-duplicates are flagged in
 `near_duplicate_of`, never merged. `report.json` lists the merged groups, every disagreement
 and every near-duplicate pair.
+
+`versions.parquet` lists, for each paper whose text changed between dumps, its text as of each
+dump that changed it (the topic model fits a reference on the texts its dumps brought, so a
+later revision does not redraw the map: `pipeline.topics.corpus`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.dedupe import nearest_partner, similar_pairs
-from pipeline.io import read_rows, write_json, write_table
+from pipeline.io import SCHEMAS, read_rows, write_json, write_table
 from pipeline.snapshots.catalog import read_dumps, snapshot_order
 from pipeline.textclean import clean, key_id, model_text, paper_id, title_key
 
@@ -76,6 +80,21 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
     return row, notes
 
 
+def text_versions(recs: list[dict], order: dict[str, tuple[str, str]], vocab) -> list[tuple]:
+    """(snapshot, text) at each snapshot that changed the paper's text, oldest first, from its
+    records (sorted oldest snapshot first); [] when every record gives the same text. Within
+    a snapshot the last record counts, as `merge` takes the last record for the latest text."""
+    per_snapshot = {order[r["dump"]][1]: (r["title"], r["abstract"]) for r in recs}
+    if len(set(per_snapshot.values())) == 1:
+        return []
+    versions: list[tuple[str, str]] = []
+    for snapshot, (title, abstract) in per_snapshot.items():
+        text = model_text(title, abstract, vocab)
+        if not versions or versions[-1][1] != text:
+            versions.append((snapshot, text))
+    return versions if len(versions) > 1 else []
+
+
 def run(cfg: Config) -> dict[str, Any]:
     in_dir, out = cfg.stage_dir("ingest"), cfg.stage_dir("clean")
     records = read_rows(in_dir / "records.parquet", "records", producer="ingest")
@@ -85,13 +104,18 @@ def run(cfg: Config) -> dict[str, Any]:
     groups: dict[str, list[dict]] = {}
     for rec in records:
         groups.setdefault(record_key(rec), []).append(rec)
-    rows, merged = [], []
+    rows, merged, versions = [], [], []
     for pid in sorted(groups):
         recs = sorted(groups[pid], key=lambda r: (order[r["dump"]], r["index"]))
         row, notes = merge(recs, order)
         row["paper_id"] = pid
         row["text"] = model_text(row["title"], row["abstract"], vocab)
         rows.append(row)
+        changes = text_versions(recs, order, vocab) if len(recs) > 1 else []
+        versions += [
+            {"paper_id": pid, "snapshot": snap, "text": text, "current": k == len(changes) - 1}
+            for k, (snap, text) in enumerate(changes)
+        ]
         if len(recs) > 1:
             merged.append({"paper_id": pid, "title": row["title"], "sources": row["sources"],
                            "disagreements": notes})  # fmt: skip
@@ -104,6 +128,7 @@ def run(cfg: Config) -> dict[str, Any]:
         row["near_duplicate_of"] = None if j is None else rows[j]["paper_id"]
     report = {
         "records": n_records, "papers": len(rows), "merged_groups": merged,
+        "revised_papers": len({v["paper_id"] for v in versions}),
         "near_duplicate_threshold": cfg.clean.near_duplicate_threshold,
         "near_duplicate_pairs": [
             {"a": rows[i]["paper_id"], "b": rows[j]["paper_id"], "similarity": s,
@@ -115,6 +140,8 @@ def run(cfg: Config) -> dict[str, Any]:
     del rows  # the table holds its own copy of the texts
     papers["upvotes"] = papers["upvotes"].astype("Int64")
     write_table(papers, out / "papers.parquet", "papers")
+    write_table(pd.DataFrame(versions, columns=SCHEMAS["versions"]), out / "versions.parquet",
+                "versions")  # fmt: skip
     write_json(report, out / "report.json")
     log.info("clean: %d records -> %d papers (%d merged groups, %d near-duplicate pairs)",
              n_records, len(papers), len(merged), len(pairs))  # fmt: skip

@@ -7,6 +7,7 @@ and topics_over_time.csv from the saved assignments.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 from contextlib import nullcontext
@@ -19,6 +20,7 @@ from pipeline.engine import open_engine
 from pipeline.io import read_embeddings, read_table, write_json, write_table
 from pipeline.snapshots.catalog import dump_order, read_dumps
 from pipeline.topics.align import topic_centroids
+from pipeline.topics.corpus import TopicCorpus, read_corpus
 from pipeline.topics.fit import TopicFit, fit_topics, map_coords
 from pipeline.topics.fitcache import fit_store
 from pipeline.topics.history import plan
@@ -43,53 +45,55 @@ def run(cfg: Config) -> dict:
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
     ids = papers["paper_id"].tolist()
     _, embeddings = read_embeddings(cfg.stage_dir("embed"), ids)
-    texts = papers["text"].fillna("").astype(str).tolist()
+    # The model's documents: every paper's current text, and the earlier texts of revised ones.
+    docs = read_corpus(cfg, papers, embeddings)
+    cur = docs.current
+    texts, embeddings = docs.texts, docs.embeddings
     first_seen = papers["first_seen"].tolist()
     papers = papers[["paper_id", "date"]]  # one copy of the corpus text (`texts`) is enough
-    # The encoder embeds label candidates; the tfidf one must first see the corpus.
-    encoder = None if t.representation == "none" else load_encoder(cfg.embed, cfg.seed).fit(texts)
+    # The encoder embeds label candidates; the tfidf one must first see the corpus (as embed).
+    encoder = None
+    if t.representation != "none":
+        encoder = load_encoder(cfg.embed, cfg.seed).fit([texts[i] for i in cur])
     if encoder is not None:
         check_matches(encoder, embeddings)
         vectors = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
         encoder = CachedEncoder(encoder, vectors)
 
     chunk = cfg.engine.chunk_size
-    order, fits = papers_dump_order(cfg, first_seen), {}
+    order, fits = papers_dump_order(cfg, docs.dumps), {}
     cache = fit_store(cfg.paths.cache)
     args = (t, cfg.seed, cfg.compare.min_similarity)
-    history, stable, lineage = plan(texts, embeddings, first_seen, order, *args, fits, cache)
+    history, stable, lineage = plan(texts, embeddings, docs.dumps, order, *args, fits, cache)
     log.info("topics fitted on %d papers; refits at %s", len(history.reference), history.refits)
     where = {"reference": history.reference, "batches": history.batches, "cache": cache}
     guided = {**where, "labels": history.labels}
     # Only papers outside the fitted sample go to the engine: a corpus that fits in
     # `sample_size` starts no cluster.
-    with open_engine(cfg.engine) if len(ids) > t.sample_size else nullcontext() as engine:
+    with open_engine(cfg.engine) if len(texts) > t.sample_size else nullcontext() as engine:
         fit = fit_topics(texts, embeddings, t, cfg.seed, encoder, engine, chunk, **guided)
         xy = map_coords(embeddings, t, cfg.seed, engine, chunk, **where)
     out = cfg.stage_dir("topics")
     shutil.rmtree(out, ignore_errors=True)  # the stage rewrites its folder completely
     out.mkdir(parents=True)
 
-    topic = np.array([stable[int(x)] for x in fit.topics], dtype=int)
-    assignments = pd.DataFrame({"paper_id": ids, "topic": topic, "probability": fit.probabilities})
+    doc_topic = np.array([stable[int(x)] for x in fit.topics], dtype=int)
+    assignments = pd.DataFrame(
+        {"paper_id": ids, "topic": doc_topic[cur], "probability": fit.probabilities[cur]}
+    )
     write_table(assignments, out / "assignments.parquet", "assignments")
     write_history(out, history, stable, lineage)
+    view = papers_view(fit, cur)
     write_table(
-        topic_info(fit, ids, embeddings, t, stable), out / "topic_info.parquet", "topic_info"
+        topic_info(view, ids, embeddings[cur], t, stable), out / "topic_info.parquet", "topic_info"
     )
-    coords = pd.DataFrame({"paper_id": ids, "x": xy[:, 0], "y": xy[:, 1]})
+    coords = pd.DataFrame({"paper_id": ids, "x": xy[cur, 0], "y": xy[cur, 1]})
     write_table(coords, out / "coords.parquet", "coords")
     write_model(fit, out / "model")
 
-    metrics = all_metrics(fit, history, texts, embeddings, ids, cfg, out, cache)
-    if history.steps and history.steps[-1].refit:
-        last = since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits, cache)
-    else:
-        # Same reference model, and every earlier dump's papers assigned in their own batches
-        # as before: the old papers' topics are those of the last run (tests/test_topic_history
-        # checks it across two real runs; bench/series_bench across 20 dumps).
-        old = int(np.sum(np.asarray(first_seen) != order[-1])) if order else 0
-        last = {"old_papers": old, "kept_topic_id": 1.0, "ari": 1.0}
+    metrics = all_metrics(fit, history, docs, cfg, out, cache)
+    refit = bool(history.steps and history.steps[-1].refit)
+    last = since_last_dump(docs, first_seen, order, doc_topic, refit, cfg, fits, cache)
     metrics["history"]["last_dump"].update(last)
     write_json(metrics, out / "metrics.json")
     persisted = read_table(out / "assignments.parquet", "assignments")
@@ -117,16 +121,28 @@ def write_model(fit: TopicFit, path) -> None:
         )
 
 
-def all_metrics(fit: TopicFit, history, texts, embeddings, ids, cfg: Config, out, cache) -> dict:
+def all_metrics(fit: TopicFit, history, docs: TopicCorpus, cfg: Config, out, cache) -> dict:
     """The reference's quality, every model side by side (the baselines' assignments are
     written to `baselines.parquet` on the way), and what each dump did to the history."""
     rows = baseline_rows(history.reference, cfg)
-    baselines = fit_baselines(fit, rows, texts, cfg, cache)
-    table = baseline_assignments(baselines, rows, fit.vectorizer, texts, ids)
+    baselines = fit_baselines(fit, rows, docs.texts, cfg, cache)
+    table = baseline_assignments(baselines, rows, fit.vectorizer, docs.texts, docs.ids)
+    table = table.iloc[docs.current].reset_index(drop=True)
     write_table(table, out / "baselines.parquet", "baseline_assignments")
-    metrics = reference_quality(fit, history.reference, texts, embeddings, cfg, baselines)
+    metrics = reference_quality(fit, history.reference, docs.texts, docs.embeddings, cfg, baselines)
+    metrics["settings"]["n_papers"] = len(docs.current)
     metrics["history"] = history_metrics(history)
     return metrics
+
+
+def papers_view(fit: TopicFit, current: np.ndarray) -> TopicFit:
+    """The fit's per-document arrays narrowed to each paper's current text."""
+    return dataclasses.replace(
+        fit,
+        topics=fit.topics[current],
+        probabilities=fit.probabilities[current],
+        topics_before=fit.topics_before[current],
+    )
 
 
 def topic_info(
@@ -157,12 +173,13 @@ def topic_info(
     return pd.DataFrame(rows).sort_values("topic", ignore_index=True)
 
 
-def papers_dump_order(cfg: Config, first_seen: list[str]) -> list[str]:
-    """Snapshot ids in dump-date order (ingest's dumps.json); dumps it does not date, or a
-    corpus without it (a papers table made by hand), follow in id order."""
+def papers_dump_order(cfg: Config, dumps: list[str]) -> list[str]:
+    """The snapshots that brought the documents (`dumps`), in dump-date order (ingest's
+    dumps.json); dumps it does not date, or a corpus without it (a papers table made by
+    hand), follow in id order."""
     path = cfg.stage_dir("ingest") / "dumps.json"
     order = dump_order(read_dumps(path)) if path.exists() else []
-    present = set(first_seen)
+    present = set(dumps)
     return [d for d in order if d in present] + sorted(present - set(order))
 
 
@@ -194,32 +211,51 @@ def history_metrics(history) -> dict:
     }
 
 
-def since_last_dump(texts, embeddings, first_seen, order, topic, cfg, fits, cache) -> dict:
-    """The run without the latest dump, replayed for real: how many of the papers that were
-    already there keep their topic id, and how well the two partitions of them agree."""
+def since_last_dump(docs: TopicCorpus, first_seen, order, doc_topic, refit, cfg, fits, cache):
+    """How many of the papers that were already there keep their topic id since the run
+    without the latest dump, and how well the two partitions of them agree.
+
+    A paper's topic then was that of its text then (a paper the dump revised had its previous
+    version). Without a refit, the reference and every earlier dump's documents are assigned
+    as in that run, so their topics here are that run's (tests/test_topic_history checks it
+    across two real runs; bench/series_bench across 20). After a refit, the run without the
+    latest dump is replayed for real."""
     from sklearn.metrics import adjusted_rand_score
 
-    t = cfg.topics
-    old = np.flatnonzero(np.asarray(first_seen) != order[-1]) if len(order) > 1 else []
+    last = order[-1] if order else None
+    old = np.flatnonzero(np.asarray(first_seen) != last) if len(order) > 1 else np.zeros(0, int)
     if len(old) < 10:
         return {"old_papers": len(old), "kept_topic_id": None, "ari": None}
-    sub = [first_seen[i] for i in old]
-    args = (t, cfg.seed, cfg.compare.min_similarity)
-    embs, texts_old = embeddings[old], [texts[i] for i in old]
-    # The memo of reference fits stays valid: without the last dump, the references are the
-    # same prefixes of the same dump order (same papers, same order, same size).
-    prev, stable, _ = plan(texts_old, embs, sub, order[:-1], *args, fits, cache)
-    # No encoder: it only names topics, and the topics are what is compared.
-    fit = fit_topics(
-        texts_old, embs, t, cfg.seed, None, None, cfg.engine.chunk_size,
-        reference=prev.reference, batches=prev.batches, cache=cache, labels=prev.labels,
-    )  # fmt: skip
-    before = np.array([stable[int(x)] for x in fit.topics])
+    previous = docs.before(last)
+    then = np.array([previous.get(int(i), docs.current[i]) for i in old])
+    before = doc_topic[then]
+    if refit:
+        kept = np.flatnonzero(np.asarray(docs.dumps) != last)
+        replayed = replayed_topics(docs, kept, order[:-1], cfg, fits, cache)
+        before = replayed[np.searchsorted(kept, then)]
+    now = doc_topic[docs.current[old]]
     return {
         "old_papers": len(old),
-        "kept_topic_id": round(float(np.mean(before == topic[old])), 4),
-        "ari": round(float(adjusted_rand_score(before, topic[old])), 4),
+        "kept_topic_id": round(float(np.mean(before == now)), 4),
+        "ari": round(float(adjusted_rand_score(before, now)), 4),
     }
+
+
+def replayed_topics(docs: TopicCorpus, rows, order, cfg, fits, cache) -> np.ndarray:
+    """Stable topic ids of documents `rows` in a run that had only those documents."""
+    t = cfg.topics
+    sub = [docs.dumps[i] for i in rows]
+    args = (t, cfg.seed, cfg.compare.min_similarity)
+    embs, texts = docs.embeddings[rows], [docs.texts[i] for i in rows]
+    # The memo of reference fits stays valid: without the last dump, the references are the
+    # same prefixes of the same dump order (same documents, same order, same size).
+    prev, stable, _ = plan(texts, embs, sub, order, *args, fits, cache)
+    # No encoder: it only names topics, and the topics are what is compared.
+    fit = fit_topics(
+        texts, embs, t, cfg.seed, None, None, cfg.engine.chunk_size,
+        reference=prev.reference, batches=prev.batches, cache=cache, labels=prev.labels,
+    )  # fmt: skip
+    return np.array([stable[int(x)] for x in fit.topics])
 
 
 def topics_over_time(assignments: pd.DataFrame, papers: pd.DataFrame, freq: str) -> pd.DataFrame:

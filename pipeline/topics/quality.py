@@ -85,9 +85,9 @@ def reference_quality(
     fit: TopicFit, reference, texts, embeddings, cfg: Config, baselines: dict[str, BaselineFit]
 ) -> dict:
     """`quality` of the reference fit, on the reference papers: it changes only with a refit,
-    so it is cached by the reference's content (`.cache/papertrends/topics/`). The two figures
-    that depend on every paper (the corpus size, and the coherence of the readable labels,
-    which `update_topics` draws from all papers) are computed on every run."""
+    so it is cached by the reference's content (`.cache/papertrends/topics/`). The coherence of
+    the readable labels, which `update_topics` draws from all papers, is computed on every
+    run (and the caller adds the corpus size)."""
     ref = np.sort(reference)
     ref_texts = [texts[i] for i in ref]
     key = digest("metrics", ref_texts, embeddings[ref], cfg.topics.model_dump(mode="json"),
@@ -106,7 +106,6 @@ def reference_quality(
         metrics = quality(view, ref_texts, embeddings[ref], cfg, baselines)
         metrics["settings"]["metrics_on_reference"] = len(ref)
         write_json(metrics, path)
-    metrics["settings"]["n_papers"] = len(fit.topics)
     metrics["bertopic"]["npmi_labels"] = label_npmi(fit, ref_texts, cfg)
     return metrics
 
