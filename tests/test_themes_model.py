@@ -159,3 +159,24 @@ def test_zero_shot_transfers_between_themes():
     result = ev.leave_one_theme_out(pooled, threshold=0.5, c=1.0, seed=0)
     assert set(result["per_theme"]) == {"t0", "t1", "t2"}
     assert result["macro_f1"] > 0.8
+
+
+def test_memoised_ngrams_give_scikit_learns_own_vectors(repo):
+    """The n-gram block analyses each text once, and must give the matrix and vocabulary of
+    the plain vectorizer it replaces (bigrams, English stop words) on the labelled texts."""
+    import pandas as pd
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.themes.classifier import _ngram_vectorizer
+
+    texts = pd.read_csv(repo / "configs" / "labels" / "theme_labels.csv")["abstract"].tolist()
+    plain = TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, stop_words="english",
+        max_features=2_000, dtype=np.float32,
+    )  # fmt: skip
+    ours = _ngram_vectorizer().set_params(max_features=2_000)  # a cut that binds here
+    want, train = plain.fit_transform(texts[:150]), ours.fit_transform(texts[:150])
+    assert ours.vocabulary_ == plain.vocabulary_ and len(plain.vocabulary_) == 2_000
+    assert (want != train).nnz == 0
+    assert (plain.transform(texts[150:]) != ours.transform(texts[150:])).nnz == 0
+    assert (ours.transform(texts[:150]) != train).nnz == 0  # from the memo: the same
