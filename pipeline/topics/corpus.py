@@ -81,6 +81,8 @@ def read_corpus(cfg, papers: pd.DataFrame, embeddings: np.ndarray) -> TopicCorpu
     """The documents of `papers`, with clean's text versions and embed's vectors of them."""
     versions = read_versions(cfg.stage_dir("clean"))
     path = cfg.stage_dir("embed") / "versions.npy"
+    if len(versions) and not path.exists():
+        raise StageInputError(f"{path} not found: run `papertrends embed` (or `dvc repro`) first")
     vectors = np.load(path) if len(versions) else np.zeros((0, embeddings.shape[1]), np.float32)
     if len(vectors) != len(versions):
         raise StageInputError(
