@@ -7,7 +7,6 @@ and topics_over_time.csv from the saved assignments.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import shutil
 from contextlib import nullcontext
@@ -65,7 +64,7 @@ def run(cfg: Config) -> dict:
     cache = fit_store(cfg.paths.cache)
     args = (t, cfg.seed, cfg.compare.min_similarity)
     history, stable, lineage = plan(texts, embeddings, docs.dumps, order, *args, fits, cache)
-    log.info("topics fitted on %d papers; refits at %s", len(history.reference), history.refits)
+    log.info("topics fitted on %d documents; refits at %s", len(history.reference), history.refits)
     where = {"reference": history.reference, "batches": history.batches, "cache": cache}
     guided = {**where, "labels": history.labels}
     # Only papers outside the fitted sample go to the engine: a corpus that fits in
@@ -83,9 +82,10 @@ def run(cfg: Config) -> dict:
     )
     write_table(assignments, out / "assignments.parquet", "assignments")
     write_history(out, history, stable, lineage)
-    view = papers_view(fit, cur)
     write_table(
-        topic_info(view, ids, embeddings[cur], t, stable), out / "topic_info.parquet", "topic_info"
+        topic_info(fit.take(cur), ids, embeddings[cur], t, stable),
+        out / "topic_info.parquet",
+        "topic_info",
     )
     coords = pd.DataFrame({"paper_id": ids, "x": xy[cur, 0], "y": xy[cur, 1]})
     write_table(coords, out / "coords.parquet", "coords")
@@ -133,16 +133,6 @@ def all_metrics(fit: TopicFit, history, docs: TopicCorpus, cfg: Config, out, cac
     metrics["settings"]["n_papers"] = len(docs.current)
     metrics["history"] = history_metrics(history)
     return metrics
-
-
-def papers_view(fit: TopicFit, current: np.ndarray) -> TopicFit:
-    """The fit's per-document arrays narrowed to each paper's current text."""
-    return dataclasses.replace(
-        fit,
-        topics=fit.topics[current],
-        probabilities=fit.probabilities[current],
-        topics_before=fit.topics_before[current],
-    )
 
 
 def topic_info(

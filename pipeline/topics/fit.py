@@ -8,6 +8,7 @@ report the outlier share on both sides.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,15 @@ class TopicFit:
     vectorizer: Any  # CountVectorizer fitted on the papers (the shared vocabulary)
     min_cluster_size: int
     fitted_on: int  # papers UMAP/HDBSCAN were fitted on (the rest went through transform)
+
+    def take(self, rows: np.ndarray) -> TopicFit:
+        """The same model, with the per-paper arrays of `rows` only."""
+        return dataclasses.replace(
+            self,
+            topics=self.topics[rows],
+            probabilities=self.probabilities[rows],
+            topics_before=self.topics_before[rows],
+        )
 
 
 def sample_rows(n: int, size: int, seed: int) -> np.ndarray:

@@ -9,7 +9,6 @@ topic, so users can compare the models paper by paper.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import numpy as np
@@ -97,13 +96,7 @@ def reference_quality(
         log.info("topic metrics unchanged since the reference was fitted: %s", path)
         metrics = read_json(path)
     else:
-        view = dataclasses.replace(
-            fit,
-            topics=fit.topics[ref],
-            probabilities=fit.probabilities[ref],
-            topics_before=fit.topics_before[ref],
-        )
-        metrics = quality(view, ref_texts, embeddings[ref], cfg, baselines)
+        metrics = quality(fit.take(ref), ref_texts, embeddings[ref], cfg, baselines)
         metrics["settings"]["metrics_on_reference"] = len(ref)
         write_json(metrics, path)
     metrics["bertopic"]["npmi_labels"] = label_npmi(fit, ref_texts, cfg)
