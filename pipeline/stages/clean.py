@@ -111,14 +111,14 @@ def run(cfg: Config) -> dict[str, Any]:
         row["paper_id"] = pid
         row["text"] = model_text(row["title"], row["abstract"], vocab)
         rows.append(row)
-        changes = text_versions(recs, order, vocab) if len(recs) > 1 else []
-        versions += [
-            {"paper_id": pid, "snapshot": snap, "text": text, "current": k == len(changes) - 1}
-            for k, (snap, text) in enumerate(changes)
-        ]
         if len(recs) > 1:
             merged.append({"paper_id": pid, "title": row["title"], "sources": row["sources"],
                            "disagreements": notes})  # fmt: skip
+            changes = text_versions(recs, order, vocab)
+            versions += [
+                {"paper_id": pid, "snapshot": snap, "text": text, "current": k == len(changes) - 1}
+                for k, (snap, text) in enumerate(changes)
+            ]
     n_records = len(records)
     del records, groups  # the rows keep the texts they need; the rest of each record goes
 

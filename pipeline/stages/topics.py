@@ -54,7 +54,6 @@ def run(cfg: Config) -> dict:
     encoder = None
     if t.representation != "none":
         encoder = load_encoder(cfg.embed, cfg.seed).fit([texts[i] for i in cur])
-    if encoder is not None:
         check_matches(encoder, embeddings)
         vectors = EmbeddingCache(cfg.paths.cache, encoder.name, encoder.version, encoder.dim)
         encoder = CachedEncoder(encoder, vectors)
@@ -218,11 +217,12 @@ def since_last_dump(docs: TopicCorpus, first_seen, order, doc_topic, refit, cfg,
         return {"old_papers": len(old), "kept_topic_id": None, "ari": None}
     previous = docs.before(last)
     then = np.array([previous.get(int(i), docs.current[i]) for i in old])
-    before = doc_topic[then]
     if refit:
         kept = np.flatnonzero(np.asarray(docs.dumps) != last)
         replayed = replayed_topics(docs, kept, order[:-1], cfg, fits, cache)
         before = replayed[np.searchsorted(kept, then)]
+    else:
+        before = doc_topic[then]
     now = doc_topic[docs.current[old]]
     return {
         "old_papers": len(old),

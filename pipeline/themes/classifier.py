@@ -92,17 +92,18 @@ def _ngram_vectorizer():
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def ngrams(text: str) -> tuple[str, ...]:
     """A text's words and word pairs, English stop words left out (scikit-learn's analyzer).
 
     Nested CV fits a vectorizer per fold, on overlapping sets of the same labelled texts: each
     text was analysed about 90 times per theme, a third of the evaluation's time. The last
-    `_MEMO` texts' n-grams are kept, which holds every labelled set (about 2,000 texts); a
-    large corpus being scored only passes through. With `fit_transform` instead of `fit`
-    then `transform`, the themes stage's cold evaluation took 178 s instead of 306 s, with
-    the same bytes out (bench/RESULTS.md, "Themes").
+    4,096 texts' n-grams are kept, which holds every labelled set (about 2,000 texts); a large
+    corpus being scored only passes through. With `fit_transform` instead of `fit` then
+    `transform`, the themes stage's cold evaluation took 178 s instead of 306 s, with the same
+    bytes out (bench/RESULTS.md, "Themes").
     """
-    return _memo_ngrams(text)
+    return tuple(_analyzer()(text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,14 +111,6 @@ def _analyzer():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(ngram_range=(1, 2), stop_words="english").build_analyzer()
-
-
-_MEMO = 4096
-
-
-@functools.lru_cache(maxsize=_MEMO)
-def _memo_ngrams(text: str) -> tuple[str, ...]:
-    return tuple(_analyzer()(text))
 
 
 def folds(y: np.ndarray, k: int, seed: int):
