@@ -31,9 +31,11 @@ run: install browser
 	$(VENV)/bin/dvc repro
 
 # One worker per core, at most 4: the suite's critical path is test_e2e's cold `dvc repro`,
-# which conftest starts first; the other files share the remaining workers.
+# which conftest puts first; the other files share the remaining workers. Without
+# --no-loadscope-reorder, xdist reorders the files by test count and test_e2e (3 tests)
+# started only after 36 other files.
 test: install browser
-	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(VENV)/bin/ruff check pipeline tests bench
