@@ -145,22 +145,51 @@ def test_clean_stage_is_deterministic(seeds_clean):
     assert json.loads((cfg.stage_dir("clean") / "report.json").read_text())["papers"] == 220
 
 
+ORDER = {"a.txt": ("2026-01-01", "a"), "b.txt": ("2026-01-08", "b"),
+         "c.txt": ("2026-01-15", "c"), "d.txt": ("2026-01-22", "d")}  # fmt: skip
+
+
+def rec(dump, abstract, title="T"):
+    return {"dump": dump, "title": title, "abstract": abstract}
+
+
+def versions_of(recs):
+    rank = clean_stage.snapshot_rank(ORDER)
+    texts = clean_stage.paper_texts(recs, rank, clean_stage.Vocabulary(recs, rank))
+    return clean_stage.text_versions(recs, ORDER, texts)
+
+
 def test_text_versions_record_each_dump_that_changed_the_text():
-    order = {"a.txt": ("2026-01-01", "a"), "b.txt": ("2026-01-08", "b"),
-             "c.txt": ("2026-01-15", "c"), "d.txt": ("2026-01-22", "d")}  # fmt: skip
-
-    def rec(dump, abstract, title="T"):
-        return {"dump": dump, "title": title, "abstract": abstract}
-
-    assert clean_stage.text_versions([rec("a.txt", "x"), rec("b.txt", "x")], order, ()) == []
+    assert versions_of([rec("a.txt", "x"), rec("b.txt", "x")]) == []
     # Whitespace is not a revision: the cleaned texts are equal.
-    same = [rec("a.txt", "x y"), rec("b.txt", "x  y ")]
-    assert clean_stage.text_versions(same, order, ()) == []
+    assert versions_of([rec("a.txt", "x y"), rec("b.txt", "x  y ")]) == []
     recs = [rec("a.txt", "v1"), rec("b.txt", "v1"), rec("c.txt", "v2"), rec("d.txt", "v2")]
-    assert clean_stage.text_versions(recs, order, ()) == [("a", "T. v1"), ("c", "T. v2")]
+    assert versions_of(recs) == [("a", "T. v1"), ("c", "T. v2")]
     # Two records in one dump: the last counts, as for the paper's latest text.
     twice = [rec("a.txt", "v1"), rec("b.txt", "v1"), rec("b.txt", "v2")]
-    assert clean_stage.text_versions(twice, order, ()) == [("a", "T. v1"), ("b", "T. v2")]
+    assert versions_of(twice) == [("a", "T. v1"), ("b", "T. v2")]
+
+
+def test_a_later_dump_does_not_mend_an_earlier_text_differently():
+    """Dump a lists a word split at a line end that no dump up to a knows whole; dump b's
+    papers make it a known word. The dump-a paper keeps the text it had, also when b lists it
+    again unchanged; a paper first listed in b is mended with b's words."""
+    split = "We use self- supervised learning."
+    records = [
+        rec("a.txt", split, "Old"),
+        rec("b.txt", "A self-supervised model.", "New one"),
+        rec("b.txt", "Another self-supervised model.", "New two"),
+        rec("b.txt", split, "Old"),
+        rec("b.txt", split, "Late"),
+    ]
+    rank = clean_stage.snapshot_rank(ORDER)
+    vocab = clean_stage.Vocabulary(records, rank)
+    assert "self-supervised" not in vocab.at(rank["a.txt"])
+    assert "self-supervised" in vocab.at(rank["b.txt"])
+    old = clean_stage.paper_texts([records[0], records[3]], rank, vocab)
+    assert old == {("Old", split): "Old. We use selfsupervised learning."}
+    late = clean_stage.paper_texts([records[4]], rank, vocab)
+    assert late == {("Late", split): "Late. We use self-supervised learning."}
 
 
 def test_the_seeds_have_no_revised_paper(seeds_clean):
@@ -168,3 +197,35 @@ def test_the_seeds_have_no_revised_paper(seeds_clean):
     versions = pd.read_parquet(cfg.stage_dir("clean") / "versions.parquet")
     assert list(versions.columns) == SCHEMAS["versions"] and versions.empty
     assert report["revised_papers"] == 0
+
+
+def test_old_texts_keep_their_bytes_when_a_dump_arrives(tmp_path):
+    """The stage: dump b makes a split word known that dump a's paper has; the paper's text
+    (what the topic model's reference is fitted on) is the same before and after b."""
+
+    def write(name, rows):
+        lines = [json.dumps({"title": t, "abstract": a, "date": d}) for t, a, d in rows]
+        (tmp_path / "seeds" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    (tmp_path / "seeds").mkdir()
+    write("a.jsonl", [("Old paper", "We use self- supervised learning.", "2026-01-05")])
+    cfg = Config.model_validate({"paths": {
+        "seeds": str(tmp_path / "seeds"), "outputs": str(tmp_path / "out"),
+        "snapshots": str(ROOT / "configs" / "snapshots.yaml")}})  # fmt: skip
+
+    def texts():
+        ingest.run(cfg)
+        clean_stage.run(cfg)
+        papers = pd.read_parquet(cfg.stage_dir("clean") / "papers.parquet")
+        return dict(zip(papers["title"], papers["text"], strict=True))
+
+    before = texts()
+    write("b.jsonl", [
+        ("New one", "A self-supervised model.", "2026-02-05"),
+        ("New two", "Another self-supervised model.", "2026-02-06"),
+        ("Old paper", "We use self- supervised learning.", "2026-01-05"),
+    ])  # fmt: skip
+    after = texts()
+    assert before == {"Old paper": "Old paper. We use selfsupervised learning."}
+    assert after["Old paper"] == before["Old paper"]
+    assert pd.read_parquet(cfg.stage_dir("clean") / "versions.parquet").empty

@@ -23,6 +23,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -37,12 +38,61 @@ log = logging.getLogger(__name__)
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
-def build_vocab(texts: Iterable[str], min_count: int = 2) -> frozenset[str]:
-    """Words seen at least `min_count` times: what counts as a word when mending splits."""
-    counts: Counter = Counter()
-    for text in texts:
-        counts.update(_WORD.findall(text.lower()))
-    return frozenset(w for w, n in counts.items() if n >= min_count)
+class Vocabulary:
+    """Words seen at least `min_count` times: what counts as a word when mending splits
+    ("signi fi cant", "self- supervised"), as of each dump in snapshot order.
+
+    A text is mended with the words of the dumps up to the one that first listed it. With one
+    vocabulary from every record, a later dump could mend an old paper's split differently,
+    change its text and so make the topic model refit its reference: a redraw of the map that
+    no revision of the paper explains."""
+
+    def __init__(self, records: Iterable[dict], rank: dict[str, int], min_count: int = 2):
+        by_rank: dict[int, list[str]] = {}
+        for r in records:
+            by_rank.setdefault(rank[r["dump"]], []).append(f"{r['title']} {r['abstract']}")
+        counts: Counter = Counter()
+        self.known_from: dict[str, int] = {}  # word -> rank of the dump that made it known
+        for k in sorted(by_rank):
+            new: Counter = Counter()
+            for text in by_rank[k]:
+                new.update(_WORD.findall(text.lower()))
+            for word, n in new.items():
+                before = counts[word]
+                counts[word] = before + n
+                if before < min_count <= before + n:
+                    self.known_from[word] = k
+
+    def at(self, rank: int) -> _KnownBy:
+        return _KnownBy(self.known_from, rank)
+
+
+@dataclass(frozen=True)
+class _KnownBy:
+    """The words known by the dump of rank `rank` (all `textclean.clean` asks is `in`)."""
+
+    known_from: dict[str, int]
+    rank: int
+
+    def __contains__(self, word: object) -> bool:
+        return self.known_from.get(word, self.rank + 1) <= self.rank  # type: ignore[arg-type]
+
+
+def snapshot_rank(order: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """dump name -> position of its snapshot in `snapshot_order` (dumps of one snapshot tie)."""
+    keys = {key: k for k, key in enumerate(sorted(set(order.values())))}
+    return {dump: keys[key] for dump, key in order.items()}
+
+
+def paper_texts(recs: list[dict], rank: dict[str, int], vocab: Vocabulary) -> dict[tuple, str]:
+    """(title, abstract) -> model text, for each distinct version among a paper's records
+    (sorted oldest snapshot first), mended as of the first dump that listed it."""
+    texts: dict[tuple, str] = {}
+    for r in recs:
+        raw = (r["title"], r["abstract"])
+        if raw not in texts:
+            texts[raw] = model_text(*raw, vocab.at(rank[r["dump"]]))
+    return texts
 
 
 def record_key(rec: dict) -> str:
@@ -80,18 +130,18 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
     return row, notes
 
 
-def text_versions(recs: list[dict], order: dict[str, tuple[str, str]], vocab) -> list[tuple]:
+def text_versions(recs: list[dict], order: dict[str, tuple[str, str]], texts) -> list[tuple]:
     """(snapshot, text) at each snapshot that changed the paper's text, oldest first, from its
-    records (sorted oldest snapshot first); [] when every record gives the same text. Within
-    a snapshot the last record counts, as `merge` takes the last record for the latest text."""
+    records (sorted oldest snapshot first) and their texts (`paper_texts`); [] when every
+    record gives the same text. Within a snapshot the last record counts, as `merge` takes the
+    last record for the latest text."""
     per_snapshot = {order[r["dump"]][1]: (r["title"], r["abstract"]) for r in recs}
     if len(set(per_snapshot.values())) == 1:
         return []
     versions: list[tuple[str, str]] = []
-    for snapshot, (title, abstract) in per_snapshot.items():
-        text = model_text(title, abstract, vocab)
-        if not versions or versions[-1][1] != text:
-            versions.append((snapshot, text))
+    for snapshot, raw in per_snapshot.items():
+        if not versions or versions[-1][1] != texts[raw]:
+            versions.append((snapshot, texts[raw]))
     return versions if len(versions) > 1 else []
 
 
@@ -99,7 +149,8 @@ def run(cfg: Config) -> dict[str, Any]:
     in_dir, out = cfg.stage_dir("ingest"), cfg.stage_dir("clean")
     records = read_rows(in_dir / "records.parquet", "records", producer="ingest")
     order = snapshot_order(read_dumps(in_dir / "dumps.json"))
-    vocab = build_vocab(f"{r['title']} {r['abstract']}" for r in records)
+    rank = snapshot_rank(order)
+    vocab = Vocabulary(records, rank)
 
     groups: dict[str, list[dict]] = {}
     for rec in records:
@@ -109,12 +160,13 @@ def run(cfg: Config) -> dict[str, Any]:
         recs = sorted(groups[pid], key=lambda r: (order[r["dump"]], r["index"]))
         row, notes = merge(recs, order)
         row["paper_id"] = pid
-        row["text"] = model_text(row["title"], row["abstract"], vocab)
+        texts = paper_texts(recs, rank, vocab)
+        row["text"] = texts[row["title"], row["abstract"]]
         rows.append(row)
         if len(recs) > 1:
             merged.append({"paper_id": pid, "title": row["title"], "sources": row["sources"],
                            "disagreements": notes})  # fmt: skip
-            changes = text_versions(recs, order, vocab)
+            changes = text_versions(recs, order, texts)
             versions += [
                 {"paper_id": pid, "snapshot": snap, "text": text, "current": k == len(changes) - 1}
                 for k, (snap, text) in enumerate(changes)
