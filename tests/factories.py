@@ -28,6 +28,7 @@ def papers_table(
             "authors": [["A. Author"]] * n,
             "date": dates if dates is not None else ["2025-01-01"] * n,
             "date_has_year": [True] * n,
+            "date_precision": ["day" if d else None for d in (dates or ["2025-01-01"] * n)],
             "category": [category] * n,
             "dumps": [["d1.txt"]] * n,
             "sources": [[f"d1.txt#{i}"] for i in range(n)],

@@ -66,6 +66,7 @@ def build(
             "authors": [["A. Author"]] * n,
             "date": [r[2] for r in rows],
             "date_has_year": [r[2] is not None for r in rows],
+            "date_precision": ["day" if r[2] is not None else None for r in rows],
             "category": ["CV"] * n,
             "dumps": dumps,
             "sources": [[f"{d[0]}#{k}"] for k, d in enumerate(dumps)],

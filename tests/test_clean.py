@@ -229,3 +229,22 @@ def test_old_texts_keep_their_bytes_when_a_dump_arrives(tmp_path):
     assert before == {"Old paper": "Old paper. We use selfsupervised learning."}
     assert after["Old paper"] == before["Old paper"]
     assert pd.read_parquet(cfg.stage_dir("clean") / "versions.parquet").empty
+
+
+def test_a_day_beats_a_year_alone_whatever_the_snapshot_order():
+    """A paper in an arXiv listing (to the day) and later in a conference's listing (the year
+    only, stored as January 1st) keeps the day; the newer snapshot wins between equals."""
+
+    def dated(dump, date, precision):
+        return {**rec(dump, "x"), "date": date, "date_has_year": True,
+                "date_precision": precision, "upvotes": None, "category": None,
+                "has_code": None, "authors": [], "index": 0}  # fmt: skip
+
+    arxiv, conference = dated("a.txt", "2025-03-14", "day"), dated("b.txt", "2025-01-01", "year")
+    row, _ = clean_stage.merge([arxiv, conference], ORDER)
+    assert (row["date"], row["date_precision"]) == ("2025-03-14", "day")
+    newer = dated("c.txt", "2025-03-15", "day")
+    row, _ = clean_stage.merge([arxiv, conference, newer], ORDER)
+    assert (row["date"], row["date_precision"]) == ("2025-03-15", "day")
+    row, _ = clean_stage.merge([conference], ORDER)
+    assert (row["date"], row["date_precision"]) == ("2025-01-01", "year")

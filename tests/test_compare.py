@@ -77,6 +77,7 @@ def _write_inputs(tmp_path, rows) -> Config:
             "authors": [["A. Author"]] * n,
             "date": ["2025-01-01"] * n,
             "date_has_year": [True] * n,
+            "date_precision": ["day"] * n,
             "category": ["CV"] * n,
             "dumps": [r["dumps"] for r in rows],
             "sources": [[f"{d}#0" for d in r["dumps"]] for r in rows],

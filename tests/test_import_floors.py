@@ -14,7 +14,7 @@ FLOORS = [
     ["pipeline.errors", "pipeline.yaml_file", "pipeline.library_params", "pipeline.progress"],
     ["pipeline.config"],
     ["pipeline.io", "pipeline.engine"],
-    ["pipeline.textclean", "pipeline.dedupe", "pipeline.parsers"],
+    ["pipeline.textclean", "pipeline.dedupe", "pipeline.date_precision", "pipeline.parsers"],
     ["pipeline.snapshots"],
     ["pipeline.embedding"],
     ["pipeline.topics"],

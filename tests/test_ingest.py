@@ -187,3 +187,25 @@ def test_input_data_error_survives_pickling():
         assert type(back) is InputDataError and str(back) == str(err)
         assert (back.path, back.line, back.exit_code) == (err.path, err.line, 3)
         assert (back.problem, back.expected) == (err.problem, err.expected)
+
+
+def test_an_export_keeps_how_much_of_each_date_it_gives(tmp_path):
+    """A conference's listing gives a year, a journal's a month: stored as the first day, with
+    `date_precision` saying what is known (the trends place such papers in no finer period)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "listing.csv").write_text(
+        "title,abstract,year\nA,Abstract a.,2025\nB,Abstract b.,2025-03\nC,Abstract c.,Mar 2025\n"
+        "D,Abstract d.,2025-03-14\n",
+        encoding="utf-8",
+    )
+    cfg = make_cfg(tmp_path, seeds)
+    ingest.run(cfg)
+    df = pd.read_parquet(cfg.stage_dir("ingest") / "records.parquet")
+    got = list(zip(df["title"], df["date"], df["date_precision"], strict=True))
+    assert got == [
+        ("A", "2025-01-01", "year"),
+        ("B", "2025-03-01", "month"),
+        ("C", "2025-03-01", "month"),
+        ("D", "2025-03-14", "day"),
+    ]

@@ -141,9 +141,15 @@ def test_compact_split_uses_names_seen_elsewhere():
 def test_printed_and_export_dates():
     assert parse_printed("Feb 30") is None and parse_printed("Feb 29").iso(2023) is None
     assert parse_printed("Jul 5, 2022").iso() == "2022-07-05"
-    assert parse_export_date("2024-05-01T10:00:00Z") == ("2024-05-01", True)
-    assert parse_export_date(2019) == ("2019-01-01", True)
-    assert parse_export_date("") == (None, False) and parse_export_date("soon") is None
+    assert parse_export_date("2024-05-01T10:00:00Z") == ("2024-05-01", "day")
+    assert parse_export_date(2019) == ("2019-01-01", "year")
+    assert parse_export_date("Jul 5, 2022") == ("2022-07-05", "day")
+    for month in ("2024-03", "2024-3", "Mar 2024", "March 2024", "Mar. 2024"):
+        assert parse_export_date(month) == ("2024-03-01", "month"), month
+    assert parse_export_date("Sept 2024") == ("2024-09-01", "month")
+    for bad in ("soon", "2024-13", "Marx 2024", "2024-02-30"):
+        assert parse_export_date(bad) is None, bad
+    assert parse_export_date("") == (None, None)
 
 
 def test_dump_date_inference_rules():

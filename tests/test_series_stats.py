@@ -84,7 +84,9 @@ def test_digest_names_the_rise_and_the_new_papers():
     import pandas as pd
 
     ids = sorted(set().union(*members.values()))
-    papers = pd.DataFrame({"title": [f"Title {p}" for p in ids], "date": None}, index=ids)
+    papers = pd.DataFrame(
+        {"title": [f"Title {p}" for p in ids], "date": None, "date_precision": None}, index=ids
+    )
     doc = digest.build(
         {"pages": order}, catalog, members, reports, papers, themes_of,
         lambda p: "anomaly_detection 0.90 (threshold 0.50); keywords: anomaly", labels,

@@ -49,7 +49,14 @@ def _corpus(n_per: int = 12, start: int = 0, seed: int = 0) -> pd.DataFrame:
     df["abstract"] = df["text"]
     for col in ["authors", "dumps", "sources"]:
         df[col] = [[] for _ in range(len(df))]
-    for col in ["date", "category", "first_seen", "last_seen", "near_duplicate_of"]:
+    for col in [
+        "date",
+        "date_precision",
+        "category",
+        "first_seen",
+        "last_seen",
+        "near_duplicate_of",
+    ]:
         df[col] = None
     df["date_has_year"], df["n_dumps"], df["upvotes"], df["has_code"] = True, 1, None, None
     return df

@@ -95,13 +95,20 @@ def test_baselines_share_vocabulary_and_topic_count():
 
 
 def test_topics_over_time_counts_per_month_and_skips_undated():
-    papers = pd.DataFrame(
-        {"paper_id": ["a", "b", "c", "d"], "date": ["2025-01-05", "2025-01-30", "2025-03-01", None]}
-    )
-    assignments = pd.DataFrame({"paper_id": ["a", "b", "c", "d"], "topic": [0, 0, -1, 1]})
+    papers = pd.DataFrame({
+        "paper_id": ["a", "b", "c", "d", "e"],
+        "date": ["2025-01-05", "2025-01-30", "2025-03-01", None, "2025-01-01"],
+        "date_precision": ["day", "day", "month", None, "year"],
+    })  # fmt: skip
+    assignments = pd.DataFrame({"paper_id": ["a", "b", "c", "d", "e"], "topic": [0, 0, -1, 1, 1]})
     table = topics_over_time(assignments, papers, "M")
+    # e: a year alone is no month's paper (stored as January 1st, it would swell January).
     assert table.to_dict("records") == [
         {"period": "2025-01", "topic": 0, "count": 2},
         {"period": "2025-03", "topic": -1, "count": 1},
     ]
     assert topics_over_time(assignments, papers, "Q")["period"].tolist() == ["2025Q1", "2025Q1"]
+    by_year = topics_over_time(assignments, papers, "Y").to_dict("records")
+    assert by_year == [
+        {"period": "2025", "topic": t, "count": n} for t, n in [(-1, 1), (0, 2), (1, 1)]
+    ]

@@ -13,12 +13,33 @@ from pipeline.report import naming
 from pipeline.stats import periods as ts
 
 
-def _papers(dates: dict[str, str | None]) -> pd.DataFrame:
-    return pd.DataFrame({"paper_id": list(dates), "date": list(dates.values())})
+def _papers(dates: dict[str, str | None], precision: dict[str, str] | None = None):
+    precision = precision or {}
+    return pd.DataFrame({
+        "paper_id": list(dates), "date": list(dates.values()),
+        "date_precision": [precision.get(p, "day") if d else None for p, d in dates.items()],
+    })  # fmt: skip
 
 
 def _members(pairs: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(pairs, columns=["paper_id", "key"])
+
+
+def test_a_date_coarser_than_the_period_is_in_no_period():
+    """A conference listing's papers carry a year only (stored as January 1st): counted in a
+    monthly series they would make January spike; a yearly series counts them."""
+    dates = {"a": "2024-01-01", "b": "2024-01-20", "c": "2024-03-01", "d": "2024-05-01"}
+    precision = {"a": "year", "c": "month"}
+    papers = _papers(dates, precision)
+    members = _members([("a", "x"), ("b", "x"), ("c", "x"), ("d", "x")])
+    monthly = ts.period_series(papers, members, ["x"], "M", "2025-01-01", 1)
+    assert dict(zip(monthly["period"], monthly["total"], strict=True)) == {
+        "2024-01": 1, "2024-02": 0, "2024-03": 1, "2024-04": 0, "2024-05": 1}  # fmt: skip
+    quarterly = ts.period_series(papers, members, ["x"], "Q", "2025-01-01", 1)
+    assert quarterly["total"].tolist() == [2, 1]  # c's month is known: 2024Q1
+    yearly = ts.period_series(papers, members, ["x"], "Y", "2025-01-01", 1)
+    assert yearly["total"].tolist() == [4]
+    assert ts.unplaced(papers, "M") == 1 and ts.unplaced(papers, "Y") == 0
 
 
 def test_each_paper_counts_once_and_undated_are_left_out_of_totals():

@@ -103,5 +103,6 @@ def parse_entry(group: list[tuple[int, str]], problems: Problems) -> dict:
     return new_record(
         LAYOUT, line, title, abstract, authors=authors, authors_truncated=truncated, org=org,
         category=meta.category, date_raw=meta.date_raw, date_has_year=meta.date.year is not None,
+        date_precision="day",
         has_code=meta.has_code, score=meta.score,
     )  # fmt: skip

@@ -21,7 +21,8 @@ def new_record(layout: str, line: int, title: str, abstract: str, **fields: Any)
         "dump": None, "index": None, "line": line, "layout": layout, "title": title.strip(),
         "authors": [], "authors_truncated": False, "n_authors": None, "org": None,
         "category": None, "date_raw": None, "date": None, "date_has_year": False,
-        "has_code": None, "upvotes": None, "score": None, "abstract": abstract,
+        "date_precision": None, "has_code": None, "upvotes": None, "score": None,
+        "abstract": abstract,
     }  # fmt: skip
     unknown = set(fields) - set(rec)
     if unknown:

@@ -47,9 +47,12 @@ def date_fields(
     parsed = parse_export_date(raw)
     if parsed is None:
         return None
-    iso, has_year = parsed
+    iso, precision = parsed
     shown = None if iso is None else str(raw).strip()
-    fields: dict[str, Any] = {"date_raw": shown, "date": iso, "date_has_year": has_year}
+    fields: dict[str, Any] = {
+        "date_raw": shown, "date": iso, "date_has_year": iso is not None,
+        "date_precision": precision,
+    }  # fmt: skip
     if iso is not None and limit is not None and iso > limit[0]:
         why = f"date {shown!r} ({iso}) is {limit[1]}"
         if not problems.lenient:

@@ -246,7 +246,7 @@ def parse_block(block: Para) -> dict | str:
     date = parse_printed(m["date"])
     if date is None:
         return f"impossible date {m['date']!r}"
-    fields.update(date_raw=m["date"], date_has_year=date.year is not None)
+    fields.update(date_raw=m["date"], date_has_year=date.year is not None, date_precision="day")
     if m["upvotes"]:
         fields["upvotes"] = int(m["upvotes"])
     return fields

@@ -20,6 +20,13 @@ PRINTED_DATE_RE = rf"(?:{MONTH_RE}) \d{{1,2}}(?:, \d{{4}})?"
 _PRINTED = re.compile(rf"(?P<mon>{MONTH_RE}) (?P<day>\d{{1,2}})(?:, (?P<year>\d{{4}}))?")
 _ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ].*)?")
 _YEAR = re.compile(r"\d{4}")
+_FULL = ["uary", "ruary", "ch", "il", "", "e", "y", "ust", "t|tember", "ober", "ember", "ember"]
+_MONTH_NAME = "|".join(
+    f"{m}(?:{rest})?" if rest else m for m, rest in zip(MONTHS, _FULL, strict=True)
+)
+_MONTH_YEAR = re.compile(
+    rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})|(?P<mon>{_MONTH_NAME})\.? (?P<y2>\d{{4}})"
+)
 
 
 @dataclass(frozen=True)
@@ -52,32 +59,41 @@ def parse_printed(raw: str) -> PrintedDate | None:
     return date
 
 
-def parse_export_date(value: object) -> tuple[str | None, bool] | None:
-    """A date cell of a CSV/JSONL export: (ISO date or None, has_year); None if unreadable.
+def parse_export_date(value: object) -> tuple[str | None, str | None] | None:
+    """A date cell of a CSV/JSONL export: (ISO date or None, precision); None if unreadable.
 
-    Accepts ISO dates (time part ignored), printed dates with a year, and a bare year, which
-    becomes January 1st of that year (documented in docs/schemas.md).
+    Accepts ISO dates (time part ignored) and printed dates with a year (precision `day`), a
+    month ("2024-03", "Mar 2024", "March 2024": the 1st, `month`) and a bare year (a
+    conference's listing: January 1st, `year`). The date of a coarser precision stands for the
+    whole month or year: it is not placed in a finer period (`date_precision.to_period`).
     """
     if value is None or (isinstance(value, float) and value != value):
-        return None, False
+        return None, None
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
         return None
     text = value.strip()
     if not text:
-        return None, False
+        return None, None
     if m := _ISO.fullmatch(text):
-        try:
-            return dt.date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat(), True
-        except ValueError:
-            return None
+        return _iso(int(m["y"]), int(m["m"]), int(m["d"]), "day")
     if _YEAR.fullmatch(text):
-        return f"{text}-01-01", True
+        return f"{text}-01-01", "year"
+    if m := _MONTH_YEAR.fullmatch(text):
+        month = int(m["m"]) if m["m"] else MONTHS.index(m["mon"][:3]) + 1
+        return _iso(int(m["y"] or m["y2"]), month, 1, "month")
     printed = parse_printed(text)
     if printed is not None and printed.year is not None:
-        return printed.iso(), True
+        return printed.iso(), "day"
     return None
+
+
+def _iso(year: int, month: int, day: int, precision: str) -> tuple[str, str] | None:
+    try:
+        return dt.date(year, month, day).isoformat(), precision
+    except ValueError:
+        return None
 
 
 @dataclass

@@ -6,6 +6,7 @@ a terminal or an email (`outputs/compare/digest.md`).
 
 from __future__ import annotations
 
+from pipeline.date_precision import shown_date
 from pipeline.stats.series import describe_trend, snapshot_views
 
 MAX_TITLES = 10  # per theme; the rest is counted
@@ -58,7 +59,9 @@ def _new_by_theme(new_ids, papers, themes_of, evidence_of, theme_labels) -> list
                 "papers": [
                     {
                         "title": str(papers.at[p, "title"]),
-                        "date": _str(papers.at[p, "date"]),
+                        "date": shown_date(
+                            _str(papers.at[p, "date"]), papers.at[p, "date_precision"]
+                        ),
                         "why": theme_reason(evidence_of(p), theme),
                     }
                     for p in ids[:MAX_TITLES]

@@ -3,8 +3,9 @@
 Records with the same title key (see `textclean.title_key`) are one paper. Where its records
 disagree, these rules decide (also in docs/schemas.md):
 - title, abstract: from the record of the latest snapshot (the newest version of the text);
-- date: a printed date with its year beats one whose year was inferred; then the latest
-  snapshot's; `date_has_year` follows the chosen record;
+- date: a printed date with its year beats one whose year was inferred, then a date to the day
+  beats a month or a year alone (an arXiv listing beats a conference's year); then the latest
+  snapshot's; `date_has_year` and `date_precision` follow the chosen record;
 - upvotes: the latest snapshot that prints a count (counts only grow, the newest is truest);
 - authors: the longest list seen; category: the latest snapshot that prints one;
 - has_code: true if any record says so, false if one says false and none true, else null.
@@ -29,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.date_precision import PRECISIONS
 from pipeline.dedupe import nearest_partner, similar_pairs
 from pipeline.io import SCHEMAS, read_rows, write_json, write_table
 from pipeline.snapshots.catalog import read_dumps, snapshot_order
@@ -106,8 +108,7 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
     """One paper row from its records (sorted oldest snapshot first) and the disagreements."""
     latest = recs[-1]
     dated = [r for r in recs if r["date"]]
-    with_year = [r for r in dated if r["date_has_year"]]
-    date_rec = (with_year or dated or [latest])[-1]
+    date_rec = max(reversed(dated), key=_date_quality) if dated else latest
     voted = [r for r in recs if r["upvotes"] is not None]
     cats = [r for r in recs if r["category"]]
     codes = {r["has_code"] for r in recs if r["has_code"] is not None}
@@ -116,6 +117,7 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
         "title": latest["title"], "abstract": latest["abstract"],
         "authors": max((list(r["authors"]) for r in recs), key=len),
         "date": date_rec["date"], "date_has_year": bool(date_rec["date_has_year"]),
+        "date_precision": date_rec["date_precision"] if date_rec["date"] else None,
         "category": cats[-1]["category"] if cats else None,
         "dumps": sorted(dumps), "sources": [f"{r['dump']}#{r['index']}" for r in recs],
         "n_dumps": len(dumps), "first_seen": order[dumps[0]][1], "last_seen": order[dumps[-1]][1],
@@ -128,6 +130,10 @@ def merge(recs: list[dict], order: dict[str, tuple[str, str]]) -> tuple[dict, li
         if len(values) > 1:
             notes.append(f"{field}: {sorted(values)} -> {row[field]!r}")
     return row, notes
+
+
+def _date_quality(rec: dict) -> tuple[bool, int]:
+    return bool(rec["date_has_year"]), PRECISIONS.index(rec["date_precision"])
 
 
 def text_versions(recs: list[dict], order: dict[str, tuple[str, str]], texts) -> list[tuple]:
@@ -201,7 +207,8 @@ def run(cfg: Config) -> dict[str, Any]:
 
 
 _COLUMNS = [
-    "paper_id", "title", "abstract", "text", "authors", "date", "date_has_year", "category",
+    "paper_id", "title", "abstract", "text", "authors", "date", "date_has_year", "date_precision",
+    "category",
     "dumps", "sources", "n_dumps", "first_seen", "last_seen", "upvotes", "has_code",
     "near_duplicate_of",
 ]  # fmt: skip

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.date_precision import shown_date, to_period
 from pipeline.io import PickleStore, read_json, read_table
 from pipeline.report import comparison_figures, figures, naming
-from pipeline.stats import periods
 from pipeline.themes import definitions
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes) 
 
 def paper_frame(papers, assignments, themes, coords, topic_labels, freq) -> pd.DataFrame:
     """One row per paper with everything the page shows, sorted newest first (undated last)."""
-    f = papers.drop_duplicates("paper_id")[["paper_id", "title", "date", "dumps"]]
+    f = papers.drop_duplicates("paper_id")[["paper_id", "title", "date", "date_precision", "dumps"]]
     f = f.merge(assignments[["paper_id", "topic"]], on="paper_id", how="left")
     theme_cols = [c for c in ("themes", "evidence", "uncertain") if c in themes.columns]
     f = f.merge(themes[["paper_id", *theme_cols]], on="paper_id", how="left")
@@ -158,7 +158,8 @@ def paper_frame(papers, assignments, themes, coords, topic_labels, freq) -> pd.D
     ]
     f["dumps"] = [sorted(x) for x in f["dumps"]]
     f["date"] = f["date"].astype(object).where(f["date"].notna(), None)
-    f["period"] = periods.to_period(f["date"], freq)
+    f["period"] = to_period(f["date"], freq, f["date_precision"])
+    f["date"] = [shown_date(d, p) for d, p in zip(f["date"], f["date_precision"], strict=True)]
     return f.sort_values(
         ["date", "title", "paper_id"], ascending=[False, True, True], na_position="last"
     ).reset_index(drop=True)
@@ -190,6 +191,14 @@ def overview(frame, dumps, summary, theme_labels, info) -> dict[str, Any]:
         f"dated {summary['now']}.",
         f"{summary['undated']} of {summary['papers']} papers have no date: they are in the "
         "explorer and the map, not in the trend charts.",
+        *(
+            [
+                f"{summary['coarse_dates']} papers are dated to the year or month only (e.g. a "
+                "conference's listing): they are not in the trend charts of this period length."
+            ]
+            if summary.get("coarse_dates")
+            else []
+        ),
         f"{int((frame['topic'] == -1).sum())} papers are outliers (no topic).",
     ]
     if per["partial"]:

@@ -46,7 +46,8 @@ RECORDS_SCHEMA = pa.schema(
         ("layout", pa.string()), ("title", pa.string()), ("authors", pa.list_(pa.string())),
         ("authors_truncated", pa.bool_()), ("n_authors", pa.int64()), ("org", pa.string()),
         ("category", pa.string()), ("date_raw", pa.string()), ("date", pa.string()),
-        ("date_has_year", pa.bool_()), ("has_code", pa.bool_()), ("upvotes", pa.int64()),
+        ("date_has_year", pa.bool_()), ("date_precision", pa.string()), ("has_code", pa.bool_()),
+        ("upvotes", pa.int64()),
         ("score", pa.float64()), ("abstract", pa.string()),
     ]
 )  # fmt: skip

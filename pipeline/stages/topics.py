@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Config, Topics
+from pipeline.date_precision import to_period
 from pipeline.engine import open_engine
 from pipeline.io import read_embeddings, read_table, write_json, write_table
 from pipeline.snapshots.catalog import dump_order, read_dumps
@@ -49,7 +50,9 @@ def run(cfg: Config) -> dict:
     cur = docs.current
     texts, embeddings = docs.texts, docs.embeddings
     first_seen = papers["first_seen"].tolist()
-    papers = papers[["paper_id", "date"]]  # one copy of the corpus text (`texts`) is enough
+    papers = papers[
+        ["paper_id", "date", "date_precision"]
+    ]  # one copy of the corpus text (`texts`) is enough
     # The encoder embeds label candidates; the tfidf one must first see the corpus (as embed).
     encoder = None
     if t.representation != "none":
@@ -249,12 +252,12 @@ def replayed_topics(docs: TopicCorpus, rows, order, cfg, fits, cache) -> np.ndar
 
 
 def topics_over_time(assignments: pd.DataFrame, papers: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Papers per (period, topic), outliers included as topic -1; undated papers are left out."""
-    dated = assignments.merge(papers[["paper_id", "date"]], on="paper_id", how="left")
-    undated = dated["date"].isna()
-    if undated.any():
-        log.info("topics_over_time: %d undated paper(s) left out", int(undated.sum()))
-    dated = dated[~undated]
-    period = pd.PeriodIndex(pd.to_datetime(dated["date"]), freq=freq).astype(str)
-    counts = dated.assign(period=period).groupby(["period", "topic"]).size()
+    """Papers per (period, topic), outliers included as topic -1; papers without a date, or
+    with one too coarse for `freq` (`date_precision.to_period`), are left out."""
+    dated = assignments.merge(papers, on="paper_id", how="left")
+    dated["period"] = to_period(dated["date"], freq, dated["date_precision"])
+    unplaced = dated["period"].isna()
+    if unplaced.any():
+        log.info("topics_over_time: %d paper(s) without a %s date left out", unplaced.sum(), freq)
+    counts = dated[~unplaced].groupby(["period", "topic"]).size()
     return counts.rename("count").reset_index().sort_values(["period", "topic"], ignore_index=True)

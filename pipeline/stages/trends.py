@@ -68,14 +68,17 @@ def run(cfg: Config) -> dict[str, Any]:
     for key, s in topic_stats.items():
         s["label"] = topic_labels[key]
 
-    undated = int(periods.to_period(papers["date"], cfg.trends.freq).isna().sum())
+    undated = int(papers["date"].isna().sum())
+    coarse = periods.unplaced(papers, cfg.trends.freq)
     summary = {
         "freq": cfg.trends.freq,
         "now": now,
         "now_source": now_source,
         "papers": len(papers),
-        "dated": len(papers) - undated,
+        "dated": len(papers) - undated - coarse,
         "undated": undated,
+        # dated to the year (or month) only: in no period of this frequency
+        "coarse_dates": coarse,
         "periods": _period_summary(base),
         "window": {"periods": window, "recent_periods": cfg.trends.recent_periods},
         "alpha": cfg.trends.alpha,
@@ -91,6 +94,11 @@ def run(cfg: Config) -> dict[str, Any]:
     write_json(summary, out / "summary.json")
     if undated:
         log.warning("%d of %d papers have no date: counted in summary.json", undated, len(papers))
+    if coarse:
+        log.warning(
+            "%d papers are dated to the year or month only: left out of the %s series",
+            coarse, cfg.trends.freq,
+        )  # fmt: skip
     log.info(
         "trends: %d periods, %d rising topics, %d undated papers; wrote %s",
         summary["periods"]["n"],

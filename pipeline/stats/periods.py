@@ -13,18 +13,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.date_precision import placeable, to_period
+
 SERIES_COLUMNS = ["period", "key", "count", "total", "share", "partial", "small"]
 # Fewer usable periods than this and a slope or a rank test says nothing worth reporting.
 MIN_TEST_POINTS = 4
 
 
-def to_period(dates: pd.Series, freq: str) -> pd.Series:
-    """ISO date strings -> period labels ("2024-03", "2024Q1", "2024"); None where undated."""
-    parsed = pd.to_datetime(dates, errors="coerce", format="ISO8601")
-    periods = parsed.dt.to_period(freq)
-    return pd.Series(
-        [None if pd.isna(p) else str(p) for p in periods], index=dates.index, dtype=object
-    )
+def unplaced(papers: pd.DataFrame, freq: str) -> int:
+    """Papers with a date too coarse for `freq`'s periods (a year alone in a monthly series)."""
+    dated = papers["date"].notna()
+    return int((dated & ~placeable(papers["date_precision"], freq)).sum())
 
 
 def period_series(
@@ -37,13 +36,14 @@ def period_series(
 ) -> pd.DataFrame:
     """Count and share per (period, key), on a full grid of periods x keys.
 
-    `papers` has one row per paper (`paper_id`, `date`); `members` has (`paper_id`, `key`) rows,
-    a paper in several keys listed once per key. Periods run from the first to the last dated
-    paper without gaps; those at or after `now`'s period are `partial`, those with fewer than
-    `min_period_papers` dated papers are `small` (their share is too noisy to read).
+    `papers` has one row per paper (`paper_id`, `date`, `date_precision`); `members` has
+    (`paper_id`, `key`) rows, a paper in several keys listed once per key. Periods run from the
+    first to the last placed paper without gaps; those at or after `now`'s period are
+    `partial`, those with fewer than `min_period_papers` placed papers are `small` (their
+    share is too noisy to read). A paper dated too coarsely for `freq` is in no period.
     """
     papers = papers.drop_duplicates("paper_id")
-    period = to_period(papers["date"], freq)
+    period = to_period(papers["date"], freq, papers["date_precision"])
     dated = pd.DataFrame({"paper_id": papers["paper_id"], "period": period}).dropna()
     if dated.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
