@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import shutil
@@ -209,3 +210,19 @@ def test_an_export_keeps_how_much_of_each_date_it_gives(tmp_path):
         ("C", "2025-03-01", "month"),
         ("D", "2025-03-14", "day"),
     ]
+
+
+def test_an_export_dated_before_the_pages_says_how_to_place_it(tmp_path):
+    """A conference listing's latest entry is years old: replayed in date order it would be
+    the oldest dump. dumps.json says so and how to pin it; a recent export gets no note."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    (seeds / "conference.csv").write_text("title,abstract,year\nA,Abstract a.,2024\n", "utf-8")
+    (seeds / "recent.csv").write_text("title,abstract,date\nB,Abstract b.,2026-11-20\n", "utf-8")
+    cfg = make_cfg(tmp_path, seeds)
+    ingest.run(cfg, today=dt.date(2026, 12, 1))
+    dumps = json.loads((cfg.stage_dir("ingest") / "dumps.json").read_text())["dumps"]
+    (note,) = [n for n in dumps["conference.csv"]["notes"] if "lower bound" in n]
+    assert note.startswith("dated 2024-01-01 (its latest entry, a lower bound): before 2 dump")
+    assert "pin its date in configs/snapshots.yaml" in note
+    assert not any("lower bound" in n for n in dumps["recent.csv"]["notes"])

@@ -123,6 +123,7 @@ def run(cfg: Config, lenient: bool | None = None, today: dt.date | None = None) 
         raise
     records.close()
     extras.close()
+    note_backdated_exports(report)
     summary = totals(report)
     write_json({"dumps": report, "totals": summary}, out / "dumps.json")
     log.info(
@@ -214,6 +215,28 @@ def text_extras(parsed: ParsedDump) -> list[dict]:
             rows.append({"dump": rec["dump"], "index": rec["index"],
                          "extra": json.dumps({"org_name": name}, ensure_ascii=False)})  # fmt: skip
     return rows
+
+
+def note_backdated_exports(report: dict[str, dict]) -> None:
+    """Warn where an export's date, only a lower bound (its latest entry), puts it before
+    dumps dated by their own header. Dumps are replayed in date order: such an export counts
+    as older than them, so a conference listing saved today can become the topic model's
+    reference and redraw the map, and its texts count as older versions. Only the user knows
+    when it was saved; a pin says it."""
+    exact = [d["date"] for d in report.values() if d.get("date") and not d["date_is_lower_bound"]]
+    for name, d in report.items():
+        if not (d.get("date") and d["date_is_lower_bound"]):
+            continue
+        later = sorted(x for x in exact if x > d["date"])
+        if later:
+            note = (
+                f"dated {d['date']} (its latest entry, a lower bound): before {len(later)} "
+                f"dump(s) dated by their header (up to {later[-1]}), so it is replayed as the "
+                "older dump and its papers can become the topic reference; if it was saved "
+                "after them, pin its date in configs/snapshots.yaml"
+            )
+            d["notes"].append(note)
+            log.warning("%s: %s", name, note)
 
 
 def snapshot_fields(snap: Snapshot) -> dict:
