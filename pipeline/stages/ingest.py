@@ -24,7 +24,13 @@ from pipeline.config import Config
 from pipeline.engine import open_engine
 from pipeline.errors import InputDataError
 from pipeline.io import SCHEMAS, write_json
-from pipeline.parsers import ParsedDump, parse_text_bytes, read_bytes, sniff_layout
+from pipeline.parsers import (
+    TABULAR_LAYOUTS,
+    ParsedDump,
+    parse_text_bytes,
+    read_bytes,
+    sniff_layout,
+)
 from pipeline.parsers.dates import DumpDate
 from pipeline.parsers.tabular import TabularSummary, read_chunks
 from pipeline.snapshots.catalog import DumpReport
@@ -225,7 +231,7 @@ def note_backdated_exports(report: dict[str, dict]) -> None:
     when it was saved; a pin says it."""
     exact = [d["date"] for d in report.values() if d.get("date") and not d["date_is_lower_bound"]]
     for name, d in report.items():
-        if not (d.get("date") and d["date_is_lower_bound"]):
+        if not (d.get("date") and d["date_is_lower_bound"] and d["layout"] in TABULAR_LAYOUTS):
             continue
         later = sorted(x for x in exact if x > d["date"])
         if later:
