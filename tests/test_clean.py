@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.config import Config
 from pipeline.io import SCHEMAS
+from pipeline.snapshots.catalog import snapshot_rank
 from pipeline.stages import clean as clean_stage
 from pipeline.stages import ingest
 from pipeline.textclean import clean, model_text, paper_id, title_key
@@ -154,7 +155,7 @@ def rec(dump, abstract, title="T"):
 
 
 def versions_of(recs):
-    rank = clean_stage.snapshot_rank(ORDER)
+    rank = snapshot_rank(ORDER)
     texts = clean_stage.paper_texts(recs, rank, clean_stage.Vocabulary(recs, rank))
     return clean_stage.text_versions(recs, ORDER, texts)
 
@@ -182,7 +183,7 @@ def test_a_later_dump_does_not_mend_an_earlier_text_differently():
         rec("b.txt", split, "Old"),
         rec("b.txt", split, "Late"),
     ]
-    rank = clean_stage.snapshot_rank(ORDER)
+    rank = snapshot_rank(ORDER)
     vocab = clean_stage.Vocabulary(records, rank)
     assert "self-supervised" not in vocab.at(rank["a.txt"])
     assert "self-supervised" in vocab.at(rank["b.txt"])

@@ -82,6 +82,12 @@ def snapshot_order(dumps: dict[str, Dump]) -> dict[str, tuple[str, str]]:
     return {name: (d.date or UNDATED, d.snapshot) for name, d in dumps.items()}
 
 
+def snapshot_rank(order: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """dump name -> position of its snapshot in `snapshot_order` (dumps of one snapshot tie)."""
+    keys = {key: k for k, key in enumerate(sorted(set(order.values())))}
+    return {dump: keys[key] for dump, key in order.items()}
+
+
 def dump_order(dumps: dict[str, Dump]) -> list[str]:
     """Snapshot ids, earliest dump first."""
     return [key[1] for key in sorted(set(snapshot_order(dumps).values()))]

@@ -33,7 +33,7 @@ from pipeline.config import Config
 from pipeline.date_precision import PRECISIONS
 from pipeline.dedupe import nearest_partner, similar_pairs
 from pipeline.io import SCHEMAS, read_rows, write_json, write_table
-from pipeline.snapshots.catalog import read_dumps, snapshot_order
+from pipeline.snapshots.catalog import read_dumps, snapshot_order, snapshot_rank
 from pipeline.textclean import clean, key_id, model_text, paper_id, title_key
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,6 @@ class _KnownBy:
 
     def __contains__(self, word: object) -> bool:
         return self.known_from.get(word, self.rank + 1) <= self.rank  # type: ignore[arg-type]
-
-
-def snapshot_rank(order: dict[str, tuple[str, str]]) -> dict[str, int]:
-    """dump name -> position of its snapshot in `snapshot_order` (dumps of one snapshot tie)."""
-    keys = {key: k for k, key in enumerate(sorted(set(order.values())))}
-    return {dump: keys[key] for dump, key in order.items()}
 
 
 def paper_texts(recs: list[dict], rank: dict[str, int], vocab: Vocabulary) -> dict[tuple, str]:
