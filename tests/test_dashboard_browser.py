@@ -175,6 +175,26 @@ def test_placeholder_without_compare(browser, tmp_path):
     page.close()
 
 
+def test_a_pair_without_drift_draws_a_note_not_a_broken_sankey(browser, tmp_path):
+    """Snapshots too small for their own topic models (the seeds' pair: 107 and 57 papers)
+    have no drift links; plotly's Sankey with no link threw "Invalid array length" and drew
+    nothing."""
+    import json
+
+    cfg = build(tmp_path)
+    pair = cfg.stage_dir("compare") / "d1__d2.json"
+    doc = json.loads(pair.read_text("utf-8"))
+    doc["drift"] = {"from_topics": [], "to_topics": [], "links": []}
+    pair.write_text(json.dumps(doc), "utf-8")
+    trends.run(cfg)
+    page, events = _open(browser, dashboard.run(cfg))
+    page.wait_for_timeout(500)
+    assert events["errors"] == []
+    assert page.locator("#chart-compare-sankey .sankey-link").count() == 0
+    assert "No topic drift to draw" in page.text_content("#chart-compare-sankey")
+    page.close()
+
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

@@ -103,6 +103,35 @@ def test_every_stage_writes_its_outputs(project: Path):
     assert html.count("<html") == 1
 
 
+def test_the_real_dashboard_draws_every_chart_without_an_error(project: Path):
+    """The browser tests run on synthetic outputs; this opens the seeds' own dashboard, where
+    the compared pair has no drift (its snapshots are too small for topic models of their
+    own) and the Sankey used to throw in the page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from pipeline.report.browser import FLAGS, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no chromium: run `make browser`")
+    html = project / "outputs" / "dashboard" / "index.html"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=find_chromium(), args=[f for f in FLAGS if f != "--headless"]
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(html.resolve().as_uri())
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(1000)
+        plotted = page.eval_on_selector_all(
+            ".chart", "els => els.map(e => [e.id, e.querySelectorAll('svg.main-svg').length])"
+        )
+        browser.close()
+    assert errors == []
+    assert plotted and all(svgs > 0 for _, svgs in plotted), plotted
+
+
 def test_second_repro_does_nothing(project: Path):
     log = _dvc(project, "repro")
     assert "Data and pipelines are up to date" in log
