@@ -113,7 +113,8 @@ def markdown(digest: dict) -> str:
             f"## {s['source']}",
             "",
             f"Latest dump `{lt['id']}` ({lt['date'] or 'undated'}): {lt['n_papers']} papers, "
-            f"{lt['n_new']} new to this series ({s['n_snapshots']} dumps in the series).",
+            f"{lt['n_new']} new to this series ({s['n_snapshots']} "
+            f"{'dump' if s['n_snapshots'] == 1 else 'dumps'} in the series).",
             "",
             "### What moved",
             "",
