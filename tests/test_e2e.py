@@ -106,7 +106,7 @@ def test_every_stage_writes_its_outputs(project: Path):
 def test_the_real_dashboard_draws_every_chart_without_an_error(project: Path):
     """The browser tests run on synthetic outputs; this opens the seeds' own dashboard, where
     the compared pair has no drift (its snapshots are too small for topic models of their
-    own) and the Sankey used to throw in the page."""
+    own), and the Sankey used to throw in the page."""
     sync_api = pytest.importorskip("playwright.sync_api")
     from pipeline.report.browser import FLAGS, find_chromium
 
@@ -125,11 +125,15 @@ def test_the_real_dashboard_draws_every_chart_without_an_error(project: Path):
         page.wait_for_load_state("load")
         page.wait_for_timeout(1000)
         plotted = page.eval_on_selector_all(
-            ".chart", "els => els.map(e => [e.id, e.querySelectorAll('svg.main-svg').length])"
+            ".chart",
+            "els => els.filter(e => !e.hidden)"
+            ".map(e => [e.id, e.querySelectorAll('svg.main-svg').length])",
         )
+        note = page.is_visible("#compare-sankey-note")
         browser.close()
     assert errors == []
     assert plotted and all(svgs > 0 for _, svgs in plotted), plotted
+    assert note  # the seeds' pair has no drift: the page says so instead of a chart
 
 
 def test_second_repro_does_nothing(project: Path):

@@ -35,6 +35,10 @@ FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
+DRAWN = """async () => {
+    await Promise.all(window.papertrendsDrawn || []);
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
 CHART_HEIGHT = 500  # plotly.io's default image height, for a figure that sets none
 TO_IMAGE = """async ({fig, width, height}) =>
     await Plotly.toImage({data: fig.data, layout: fig.layout}, {format: "png", width, height})"""
@@ -119,6 +123,9 @@ def _full_page(exe, html: Path, shot, charts, width: int, chart_width: int, time
             page = browser.new_page(viewport={"width": width, "height": 1000})
             page.goto(html.resolve().as_uri(), timeout=timeout * 1000)
             page.wait_for_load_state("load")
+            # Under load, a chart could still be drawing when "load" fires: two runs' pictures
+            # differed (tests/test_repro.py). Wait for every drawing, then for a painted frame.
+            page.evaluate(DRAWN)
             if shot is not None:
                 page.screenshot(path=str(shot), full_page=True)
                 written.append(Path(shot))

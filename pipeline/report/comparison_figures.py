@@ -50,29 +50,17 @@ def share_shift_figure(shifts: list[dict], from_name: str, to_name: str, title: 
     return fig
 
 
-def sankey_figure(drift: dict, from_name: str, to_name: str) -> go.Figure:
-    """Topic drift between two snapshots' own topic models, one band per link.
+def sankey_figure(drift: dict, from_name: str, to_name: str) -> go.Figure | None:
+    """Topic drift between two snapshots' own topic models, one band per link; None for a
+    pair without links (snapshots too small for topic models of their own).
 
     A band's width is the `from` topic's size shared among its links by similarity (born
     topics: the `to` topic's size), so widths read as papers, not as similarity.
     """
     import plotly.graph_objects as go
 
-    title = f"Topic drift: {esc(from_name)} (left) → {esc(to_name)} (right)"
     if not drift.get("links"):
-        # Snapshots too small for topic models of their own (the pair's summary says so);
-        # plotly draws nothing for a Sankey without links and throws in the page.
-        fig = go.Figure()
-        fig.update_layout(
-            title=title, height=200, xaxis={"visible": False}, yaxis={"visible": False},
-            annotations=[{
-                "text": "No topic drift to draw: the summary above says why (a snapshot too "
-                "small for a topic model<br>of its own is compared on the shared topics only).",
-                "showarrow": False, "x": 0.5, "y": 0.5,
-                "xref": "paper", "yref": "paper",
-            }],
-        )  # fmt: skip
-        return fig
+        return None  # the dashboard says so in words: plotly throws on a Sankey without links
     src = {t["id"]: t for t in drift.get("from_topics", [])}
     dst = {t["id"]: t for t in drift.get("to_topics", [])}
     # Left column: `from` topics, right column: `to` topics; the title names the two.
@@ -113,5 +101,8 @@ def sankey_figure(drift: dict, from_name: str, to_name: str) -> go.Figure:
             },
         )
     )
-    fig.update_layout(title=title, height=max(360, 30 * max(len(src), len(dst), 1)))
+    fig.update_layout(
+        title=f"Topic drift: {esc(from_name)} (left) → {esc(to_name)} (right)",
+        height=max(360, 30 * max(len(src), len(dst), 1)),
+    )
     return fig

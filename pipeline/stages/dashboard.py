@@ -313,7 +313,7 @@ def pair_figures(theme_shifts, topic_shifts, drift, name_a, name_b, id_a, id_b) 
         ),
         "sankey": comparison_figures.sankey_figure(drift, id_a, id_b),
     }
-    return {k: _fig_json(f) for k, f in figs.items()}
+    return {k: None if f is None else _fig_json(f) for k, f in figs.items()}
 
 
 def _drawing_version() -> str:
