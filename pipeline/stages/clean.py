@@ -20,6 +20,7 @@ later revision does not redraw the map: `pipeline.topics.corpus`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections import Counter
@@ -50,15 +51,14 @@ class Vocabulary:
     no revision of the paper explains."""
 
     def __init__(self, records: Iterable[dict], rank: dict[str, int], min_count: int = 2):
-        by_rank: dict[int, list[str]] = {}
-        for r in records:
-            by_rank.setdefault(rank[r["dump"]], []).append(f"{r['title']} {r['abstract']}")
         counts: Counter = Counter()
         self.known_from: dict[str, int] = {}  # word -> rank of the dump that made it known
-        for k in sorted(by_rank):
+        # Records in dump order, grouped by dump: no copy of the corpus text is held.
+        by_dump = sorted(records, key=lambda r: rank[r["dump"]])
+        for k, group in itertools.groupby(by_dump, key=lambda r: rank[r["dump"]]):
             new: Counter = Counter()
-            for text in by_rank[k]:
-                new.update(_WORD.findall(text.lower()))
+            for r in group:
+                new.update(_WORD.findall(f"{r['title']} {r['abstract']}".lower()))
             for word, n in new.items():
                 before = counts[word]
                 counts[word] = before + n

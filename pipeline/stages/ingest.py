@@ -53,8 +53,7 @@ RECORDS_SCHEMA = pa.schema(
         ("authors_truncated", pa.bool_()), ("n_authors", pa.int64()), ("org", pa.string()),
         ("category", pa.string()), ("date_raw", pa.string()), ("date", pa.string()),
         ("date_has_year", pa.bool_()), ("date_precision", pa.string()), ("has_code", pa.bool_()),
-        ("upvotes", pa.int64()),
-        ("score", pa.float64()), ("abstract", pa.string()),
+        ("upvotes", pa.int64()), ("score", pa.float64()), ("abstract", pa.string()),
     ]
 )  # fmt: skip
 EXTRAS_SCHEMA = pa.schema([("dump", pa.string()), ("index", pa.int64()), ("extra", pa.string())])

@@ -50,9 +50,8 @@ def run(cfg: Config) -> dict:
     cur = docs.current
     texts, embeddings = docs.texts, docs.embeddings
     first_seen = papers["first_seen"].tolist()
-    papers = papers[
-        ["paper_id", "date", "date_precision"]
-    ]  # one copy of the corpus text (`texts`) is enough
+    # One copy of the corpus text (`texts`) is enough.
+    papers = papers[["paper_id", "date", "date_precision"]]
     # The encoder embeds label candidates; the tfidf one must first see the corpus (as embed).
     encoder = None
     if t.representation != "none":
