@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
+
+from bench.embed_numba import in_fresh_processes
 
 CHILD = """
 import time, numpy as np
@@ -34,18 +32,9 @@ def main() -> None:
     p.add_argument("--n", type=int, default=300)
     args = p.parse_args()
     out: dict = {"run": "nndescent-compile", "n": args.n, "processes": []}
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        for _ in range(3):
-            res = subprocess.run(
-                [sys.executable, "-c", CHILD.format(n=args.n)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            imported, built = map(float, res.stdout.split())
-            out["processes"].append({"import_s": imported, "build_s": built})
+    for stdout, _ in in_fresh_processes(CHILD.format(n=args.n), 3):
+        imported, built = map(float, stdout.split())
+        out["processes"].append({"import_s": imported, "build_s": built})
     print(json.dumps(out))
 
 
