@@ -1,10 +1,10 @@
 """Headless Chromium (Debian's `chromium`, see `make browser`) for the dashboard's screenshot and
 the PNG charts that `dvc plots show` reads.
 
-Both come from one browser: starting Chromium and loading plotly.js cost seconds, and the
-dashboard page has plotly.js loaded already, so every chart is drawn there with
-`Plotly.toImage` (the call Kaleido makes). Without playwright (the test extra), Kaleido draws
-the charts and Chromium's own --screenshot takes the top of the page.
+Both come from one browser, started before the page is written (`Session`): the charts are
+drawn with `Plotly.toImage` (the call Kaleido makes) in a page that loads only plotly.js, while
+the dashboard loads for its screenshot in another. Without playwright (the test extra), Kaleido
+draws the charts and Chromium's own --screenshot takes the top of the page.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import queue
 import shutil
 import subprocess
 import tempfile
@@ -64,32 +65,72 @@ def capture(
     """Screenshot `html` (file://) to `shot` and draw each chart to its PNG path; returns the
     files written. Nothing is written where there is no browser. `height`: the page height
     Chromium's --screenshot captures when playwright is not there."""
-    exe = find_chromium()
-    if exe is None:
-        log.warning("no chromium found (run `make browser`): no screenshot and no PNG charts")
-        return []
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-    except ImportError:
-        PlaywrightError = None  # noqa: N806
-    if PlaywrightError is not None:
-        # Own thread: playwright's sync API refuses to run where an event loop already runs.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            args = (exe, Path(html), shot, charts, width, chart_width, timeout)
-            job = pool.submit(_full_page, *args)
+    with Session(width, chart_width, timeout) as session:
+        return session.capture(html, shot, charts, height)
+
+
+class Session:
+    """A headless Chromium started before the page exists, for `capture` once it does.
+
+    Starting Chromium and running plotly.js's own start-up take about 3 s, which the dashboard
+    stage spends building its page in the meantime: the browser starts in a thread of its own
+    (playwright's sync API refuses to run where an event loop already runs, and its objects
+    stay in the thread that made them), and a blank page loads plotly.js there for the charts.
+    """
+
+    def __init__(self, width: int = 1400, chart_width: int = 1000, timeout: int = 120):
+        self.width, self.chart_width, self.timeout = width, chart_width, timeout
+        self.exe = find_chromium()
+        self._job: queue.Queue = queue.Queue()
+        self._pool = self._done = None
+        if self.exe is None:
+            log.warning("no chromium found (run `make browser`): no screenshot and no PNG charts")
+        elif _has_playwright():
+            self._pool = ThreadPoolExecutor(max_workers=1)
+            self._done = self._pool.submit(_full_page, self.exe, self._job, self.width,
+                                           self.chart_width, self.timeout)  # fmt: skip
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._job.put(None)  # a stage that failed before `capture`: the thread ends
+            self._pool.shutdown(wait=True)
+
+    def capture(
+        self, html: Path, shot: Path | None, charts: dict[Path, Figure], height: int = 4200
+    ) -> list[Path]:
+        """What `capture` (the function) does, in the browser already started."""
+        if self.exe is None:
+            return []
+        if self._done is not None:
+            from playwright.sync_api import Error as PlaywrightError
+
+            self._job.put((Path(html), shot, charts))
             try:
-                return job.result()
+                return self._done.result()
             except PlaywrightError as e:
                 log.warning("playwright failed (%s): Kaleido and Chromium's --screenshot", e)
-    written = []
-    if charts:
-        import plotly.io as pio
+        written = []
+        if charts:
+            import plotly.io as pio
 
-        pio.write_images(list(charts.values()), list(charts), width=chart_width)
-        written += list(charts)
-    if shot is not None and _cli_screenshot(exe, Path(html), Path(shot), width, height, timeout):
-        written.append(Path(shot))
-    return written
+            pio.write_images(list(charts.values()), list(charts), width=self.chart_width)
+            written += list(charts)
+        if shot is not None and _cli_screenshot(
+            self.exe, Path(html), Path(shot), self.width, height, self.timeout
+        ):
+            written.append(Path(shot))
+        return written
+
+
+def _has_playwright() -> bool:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _cli_screenshot(exe: str, html: Path, png: Path, width: int, height: int, timeout: int):
@@ -112,32 +153,49 @@ def _cli_screenshot(exe: str, html: Path, png: Path, width: int, height: int, ti
     return True
 
 
-def _full_page(exe, html: Path, shot, charts, width: int, chart_width: int, timeout: int):
+def _full_page(exe, job: queue.Queue, width: int, chart_width: int, timeout: int) -> list[Path]:
+    """The browser's thread: start Chromium and plotly.js, wait for the page, then draw the
+    charts in the plotly.js page while the dashboard loads in its own context (two renderer
+    processes, two cores) and screenshot it once every chart is drawn."""
+    import plotly
     from playwright.sync_api import sync_playwright
 
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     written = []
-    with sync_playwright() as p:
+    with tempfile.TemporaryDirectory(prefix="papertrends-plotly-") as tmp, sync_playwright() as p:
         flags = [f for f in FLAGS if f != "--headless"]
         browser = p.chromium.launch(executable_path=exe, headless=True, args=flags)
         try:
-            page = browser.new_page(viewport={"width": width, "height": 1000})
-            page.goto(html.resolve().as_uri(), timeout=timeout * 1000)
-            page.wait_for_load_state("load")
-            # Under load, a chart could still be drawing when "load" fires: two runs' pictures
-            # differed (tests/test_repro.py). Wait for every drawing, then for a painted frame.
-            page.evaluate(DRAWN)
+            blank = Path(tmp) / "plotly.html"
+            blank.write_text(f'<script src="{plotly_js.resolve().as_uri()}"></script>', "utf-8")
+            drawer = browser.new_context().new_page()
+            drawer.goto(blank.as_uri(), wait_until="commit", timeout=timeout * 1000)
+            task = job.get()
+            if task is None:
+                return []
+            html, shot, charts = task
+            page = None
             if shot is not None:
-                page.screenshot(path=str(shot), full_page=True)
-                written.append(Path(shot))
+                page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
+                page.goto(html.resolve().as_uri(), wait_until="commit", timeout=timeout * 1000)
+            drawer.wait_for_load_state("load", timeout=timeout * 1000)
             for path, fig in charts.items():
                 spec = {
                     "fig": json.loads(fig.to_json()),
                     "width": chart_width,
                     "height": fig.layout.height or CHART_HEIGHT,
                 }
-                url = page.evaluate(TO_IMAGE, spec)
+                url = drawer.evaluate(TO_IMAGE, spec)
                 Path(path).write_bytes(base64.b64decode(url.split(",", 1)[1]))
                 written.append(Path(path))
+            if page is not None:
+                page.wait_for_load_state("load", timeout=timeout * 1000)
+                # Under load, a chart could still be drawing when "load" fires: two runs'
+                # pictures differed (tests/test_repro.py). Wait for every drawing, then for a
+                # painted frame.
+                page.evaluate(DRAWN)
+                page.screenshot(path=str(shot), full_page=True)
+                written.insert(0, Path(shot))
         finally:
             browser.close()
     log.info("wrote %s", ", ".join(p.name for p in written))

@@ -38,6 +38,21 @@ _JSON_ESCAPES = {
 
 def run(cfg: Config) -> Path:
     d = cfg.dashboard
+    if not (d.screenshot or d.plots):
+        return write_page(cfg)[0]
+    from pipeline.report.browser import Session
+
+    # Chromium and plotly.js start up while the page is built (see report/browser.py).
+    with Session() as browser:
+        html_path, charts = write_page(cfg)
+        shot = html_path.parent / "screenshot.png" if d.screenshot else None
+        browser.capture(html_path, shot, charts)
+    return html_path
+
+
+def write_page(cfg: Config) -> tuple[Path, dict]:
+    """Writes index.html; returns its path and the PNG charts to draw (`chart_files`)."""
+    d = cfg.dashboard
     papers = read_table(cfg.stage_dir("clean") / "papers.parquet", "papers", producer="clean")
     topics_dir, trends_dir = cfg.stage_dir("topics"), cfg.stage_dir("trends")
     assignments = read_table(topics_dir / "assignments.parquet", "assignments", "topics")
@@ -104,12 +119,7 @@ def run(cfg: Config) -> Path:
     html_path = out / "index.html"
     html_path.write_text(render(payload), encoding="utf-8")
     log.info("dashboard: %d papers; wrote %s", len(frame), html_path)
-    charts = chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes)
-    if d.screenshot or charts:
-        from pipeline.report.browser import capture
-
-        capture(html_path, out / "screenshot.png" if d.screenshot else None, charts)
-    return html_path
+    return html_path, chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes)
 
 
 def chart_files(cfg, series, summary, theme_labels, topic_labels, info, slopes) -> dict:
