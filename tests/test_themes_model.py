@@ -10,7 +10,13 @@ from pipeline.textclean import paper_id
 from pipeline.themes import evaluation as ev
 from pipeline.themes.classifier import best_threshold, fit_threshold
 from pipeline.themes.definitions import load_themes
-from pipeline.themes.features import Bank, ThemeFeatures, keyword_hits
+from pipeline.themes.features import (
+    Bank,
+    ThemeFeatures,
+    keyword_hits,
+    text_key,
+    themes_keyword_hits,
+)
 
 
 def test_repo_themes_file_loads(repo):
@@ -66,6 +72,16 @@ def test_keyword_hits_are_distinct_and_case_insensitive(tmp_path):
     theme = load_themes(path)[0]
     hits = keyword_hits(["Anomaly detection of anomalous OOD samples", "nothing here"], theme)
     assert hits == [["anomaly", "ood"], []]
+
+
+def test_keyword_hits_found_before_are_reused_and_new_texts_added(tmp_path):
+    path = tmp_path / "themes.yaml"
+    path.write_text("themes:\n  - name: a\n    description: x\n    keywords: ['anomal\\w*']")
+    themes = load_themes(path)
+    known = {text_key("old text"): {"a": ["from the cache"]}}
+    hits = themes_keyword_hits(["old text", "an anomaly"], themes, known)
+    assert hits == {"a": [["from the cache"], ["anomaly"]]}
+    assert known[text_key("an anomaly")] == {"a": ["anomaly"]}
 
 
 def test_best_threshold_separates_separable_scores():

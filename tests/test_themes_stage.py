@@ -202,6 +202,27 @@ def test_evaluation_and_scorers_are_reused_and_give_the_same_bytes(project, capl
     assert (project.stage_dir("themes") / "paper_themes.parquet").read_bytes() == cold
 
 
+def test_a_changed_labels_file_or_keyword_is_not_read_from_the_cache(project, caplog):
+    """The labels and the papers' keyword hits are cached by the bytes they come from: an edit
+    to a labels file or to a theme's keywords is seen by the next run."""
+    from pipeline.stages import themes
+
+    themes.run(project)
+    inside = project.paths.labels / "inside.csv"
+    labels = pd.read_csv(inside)
+    labels.loc[labels["title"] == "Other study number 2", "adaptation"] = 1
+    labels.to_csv(inside, index=False)
+    caplog.set_level("INFO", logger="pipeline.stages.themes")
+    themes.run(project)
+    assert "theme evaluation unchanged" not in caplog.text  # the evaluation saw the new label
+    table = pd.read_parquet(project.stage_dir("themes") / "paper_themes.parquet")
+    assert not table["evidence"].str.contains("captioning").any()
+    project.paths.themes.write_text(THEMES.replace("'defect']", "'defect', 'captioning']"))
+    themes.run(project)
+    table = pd.read_parquet(project.stage_dir("themes") / "paper_themes.parquet")
+    assert table["evidence"].str.contains("captioning").any()
+
+
 def test_stage_is_deterministic(project):
     from pipeline.stages import themes
 

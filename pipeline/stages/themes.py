@@ -18,10 +18,12 @@ import hashlib
 import json
 import logging
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline import textclean
 from pipeline.config import Config
 from pipeline.errors import StageInputError
 from pipeline.io import (
@@ -32,7 +34,9 @@ from pipeline.io import (
     write_json,
     write_table,
 )
+from pipeline.themes import definitions, features
 from pipeline.themes import evaluation as ev
+from pipeline.themes import labels as labels_module
 from pipeline.themes.assign import human_labels, paper_table
 from pipeline.themes.classifier import calibrate, fit_zero_shot, zero_shot_matrix
 from pipeline.themes.definitions import Theme, load_themes
@@ -55,7 +59,8 @@ def run(cfg: Config) -> dict:
         cfg.stage_dir("topics") / "assignments.parquet", "assignments", producer="topics"
     )
     themes = load_themes(cfg.paths.themes)
-    labels = read_label_sets({n: cfg.paths.labels / f for n, f in t.label_sets.items()}, themes)
+    store = PickleStore(cfg.paths.cache / "themes")
+    labels = cached_label_sets(cfg, themes, store)
     texts = papers["text"].tolist()
     encoder = load_encoder(cfg.embed, cfg.seed).fit(texts)
     check_matches(encoder, emb)
@@ -69,9 +74,14 @@ def run(cfg: Config) -> dict:
 
     # Everything in it follows from `key`: a new dump reads it instead of matching every
     # theme's keywords in 2,000 label texts again.
-    store = PickleStore(cfg.paths.cache / "themes")
     label_bank = store.get_or_make("label_bank", key, label_bank_now)
-    corpus = make_bank(emb, texts, themes, prompts)
+    # Likewise the papers' keyword hits: only texts no run has matched yet are matched.
+    hits_key = files_key(cfg.paths.themes, Path(features.__file__), Path(definitions.__file__))
+    known = store.get("keyword_hits", hits_key) or {}
+    seen = len(known)
+    corpus = make_bank(emb, texts, themes, prompts, known)
+    if len(known) > seen:
+        store.put("keyword_hits", hits_key, known)
 
     names = theme_names(labels, themes, t.min_positives)
     if not names:
@@ -108,6 +118,27 @@ def run(cfg: Config) -> dict:
     cross = {k: v["macro_f1"] for k, v in metrics["chosen"].items()}
     log.info("themes (%s): macro-F1 %s", t.method, cross)
     return metrics
+
+
+def cached_label_sets(cfg: Config, themes: list[Theme], store: PickleStore) -> pd.DataFrame:
+    """`read_label_sets`, kept by the bytes of the files and of the code that reads them:
+    cleaning 2,000 label texts again costs a new dump almost a second."""
+    paths = {n: cfg.paths.labels / f for n, f in cfg.themes.label_sets.items()}
+    if not all(p.exists() for p in paths.values()):
+        return read_label_sets(paths, themes)  # says which file is missing
+    code = [Path(labels_module.__file__), Path(textclean.__file__)]
+    key = files_key(*paths, *paths.values(), cfg.paths.themes, *code)
+    return store.get_or_make("label_sets", key, lambda: read_label_sets(paths, themes))
+
+
+def files_key(*parts: Path | str) -> str:
+    """Files' bytes (and plain strings), hashed: a cache kept under it is stale once one of
+    them changes."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else Path(part).read_bytes()
+        h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()[:24]
 
 
 def labels_key(cfg: Config, labels, encoder_version: str) -> str:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,14 +18,37 @@ from pipeline.themes.definitions import Theme
 
 def keyword_hits(texts: list[str], theme: Theme) -> list[list[str]]:
     """Per text, the distinct keyword matches (lowercased), in pattern order."""
-    out = []
+    return [_hits(text, theme) for text in texts]
+
+
+def _hits(text: str, theme: Theme) -> list[str]:
+    found = []
+    for pattern in theme.patterns:
+        m = pattern.search(text)
+        if m and m.group(0).lower() not in found:
+            found.append(m.group(0).lower())
+    return found
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def themes_keyword_hits(
+    texts: list[str], themes: list[Theme], known: dict | None = None
+) -> dict[str, list[list[str]]]:
+    """`keyword_hits` for every theme. `known`: `{text_key: {theme: hits}}` found before for
+    these same themes (the stage keeps it between runs: matching every paper's text against
+    every pattern again costs about 2 ms a paper); the texts it lacks are matched and added."""
+    known = {} if known is None else known
+    out = {t.name: [] for t in themes}
     for text in texts:
-        found = []
-        for pattern in theme.patterns:
-            m = pattern.search(text)
-            if m and m.group(0).lower() not in found:
-                found.append(m.group(0).lower())
-        out.append(found)
+        key = text_key(text)
+        hits = known.get(key)
+        if hits is None:
+            hits = known[key] = {t.name: _hits(text, t) for t in themes}
+        for t in themes:
+            out[t.name].append(hits[t.name])
     return out
 
 
@@ -42,16 +66,17 @@ class ThemeFeatures:
 
 
 def theme_features(
-    embeddings: np.ndarray, texts: list[str], theme: Theme, prompt_vectors: np.ndarray
+    embeddings: np.ndarray, keywords: list[list[str]], prompt_vectors: np.ndarray
 ) -> ThemeFeatures:
-    """`prompt_vectors`: L2-normalised rows for the description and phrases."""
+    """`prompt_vectors`: L2-normalised rows for the description and phrases; `keywords`: the
+    theme's `keyword_hits` in each paper."""
     sims = embeddings @ prompt_vectors.T
     centroid = prompt_vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     return ThemeFeatures(
         similarity=np.column_stack([sims.max(axis=1), embeddings @ centroid]).astype(np.float32),
         nearest_prompt=sims.argmax(axis=1),
-        keywords=keyword_hits(texts, theme),
+        keywords=keywords,
     )
 
 
@@ -79,8 +104,14 @@ class Bank:
         )
 
 
-def make_bank(embeddings, texts, themes: list[Theme], prompt_vectors: dict) -> Bank:
-    feats = {t.name: theme_features(embeddings, texts, t, prompt_vectors[t.name]) for t in themes}
+def make_bank(
+    embeddings, texts, themes: list[Theme], prompt_vectors: dict, known: dict | None = None
+) -> Bank:
+    """`known`: keyword hits found before (see `themes_keyword_hits`)."""
+    hits = themes_keyword_hits(texts, themes, known)
+    feats = {
+        t.name: theme_features(embeddings, hits[t.name], prompt_vectors[t.name]) for t in themes
+    }
     return Bank(embeddings, list(texts), feats)
 
 
