@@ -174,8 +174,10 @@ class Dashboard(Section):
     # The topic map draws at most this many papers (a seeded sample above it): every paper
     # is drawn twice (topic and theme view) with its title, so 100k papers would add ~80 MB.
     map_points: int = Field(20_000, gt=0)
-    screenshot: bool = True
-    plots: bool = True  # the PNG charts of `dvc plots show` (drawn in the screenshot's browser)
+    # A picture of the whole page: another second or two of Chromium every run, for a page
+    # the user opens anyway, so only on request.
+    screenshot: bool = False
+    plots: bool = True  # the PNG charts of `dvc plots show` (headless Chromium)
 
 
 class Compare(Section):

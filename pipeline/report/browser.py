@@ -1,10 +1,9 @@
 """Headless Chromium (Debian's `chromium`, see `make browser`) for the dashboard's screenshot and
 the PNG charts that `dvc plots show` reads.
 
-Both come from one browser, started before the page is written (`Session`): the charts are
-drawn with `Plotly.toImage` (the call Kaleido makes) in a page that loads only plotly.js, while
-the dashboard loads for its screenshot in another. Without playwright (the test extra), Kaleido
-draws the charts and Chromium's own --screenshot takes the top of the page.
+Both come from one browser, started before the page is written (`Session`); the charts are
+drawn with `Plotly.toImage` (the call Kaleido makes). Without playwright (the test extra),
+Kaleido draws the charts and Chromium's own --screenshot takes the top of the page.
 """
 
 from __future__ import annotations
@@ -65,20 +64,24 @@ def capture(
     """Screenshot `html` (file://) to `shot` and draw each chart to its PNG path; returns the
     files written. Nothing is written where there is no browser. `height`: the page height
     Chromium's --screenshot captures when playwright is not there."""
-    with Session(width, chart_width, timeout) as session:
+    with Session(shot is not None, width, chart_width, timeout) as session:
         return session.capture(html, shot, charts, height)
 
 
 class Session:
     """A headless Chromium started before the page exists, for `capture` once it does.
 
-    Starting Chromium and running plotly.js's own start-up take about 3 s, which the dashboard
-    stage spends building its page in the meantime: the browser starts in a thread of its own
-    (playwright's sync API refuses to run where an event loop already runs, and its objects
-    stay in the thread that made them), and a blank page loads plotly.js there for the charts.
+    Starting Chromium takes about a second and plotly.js's own start-up two more: the browser
+    starts in a thread of its own while the dashboard stage builds its page (playwright's sync
+    API refuses to run where an event loop already runs, and its objects stay in the thread
+    that made them). Without a screenshot, a blank page loads plotly.js there at once and the
+    charts are drawn in it; with one, they are drawn in the dashboard's page, which has
+    plotly.js loaded already (a second plotly.js start-up beside it cost more than it saved).
     """
 
-    def __init__(self, width: int = 1400, chart_width: int = 1000, timeout: int = 120):
+    def __init__(
+        self, screenshot: bool, width: int = 1400, chart_width: int = 1000, timeout: int = 120
+    ):
         self.width, self.chart_width, self.timeout = width, chart_width, timeout
         self.exe = find_chromium()
         self._job: queue.Queue = queue.Queue()
@@ -87,8 +90,8 @@ class Session:
             log.warning("no chromium found (run `make browser`): no screenshot and no PNG charts")
         elif _has_playwright():
             self._pool = ThreadPoolExecutor(max_workers=1)
-            self._done = self._pool.submit(_full_page, self.exe, self._job, self.width,
-                                           self.chart_width, self.timeout)  # fmt: skip
+            args = (self.exe, self._job, screenshot, width, chart_width, timeout)
+            self._done = self._pool.submit(_full_page, *args)
 
     def __enter__(self) -> Session:
         return self
@@ -153,32 +156,36 @@ def _cli_screenshot(exe: str, html: Path, png: Path, width: int, height: int, ti
     return True
 
 
-def _full_page(exe, job: queue.Queue, width: int, chart_width: int, timeout: int) -> list[Path]:
-    """The browser's thread: start Chromium and plotly.js, wait for the page, then draw the
-    charts in the plotly.js page while the dashboard loads in its own context (two renderer
-    processes, two cores) and screenshot it once every chart is drawn."""
-    import plotly
+def _full_page(
+    exe, job: queue.Queue, screenshot: bool, width: int, chart_width: int, timeout: int
+) -> list[Path]:
+    """The browser's thread: start Chromium (and plotly.js, when no screenshot is wanted), wait
+    for the page, screenshot it once every chart in it is drawn, then draw the PNG charts."""
     from playwright.sync_api import sync_playwright
 
-    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    written = []
+    written, ms = [], timeout * 1000
     with tempfile.TemporaryDirectory(prefix="papertrends-plotly-") as tmp, sync_playwright() as p:
         flags = [f for f in FLAGS if f != "--headless"]
         browser = p.chromium.launch(executable_path=exe, headless=True, args=flags)
         try:
-            blank = Path(tmp) / "plotly.html"
-            blank.write_text(f'<script src="{plotly_js.resolve().as_uri()}"></script>', "utf-8")
-            drawer = browser.new_context().new_page()
-            drawer.goto(blank.as_uri(), wait_until="commit", timeout=timeout * 1000)
+            drawer = None if screenshot else _plotly_page(browser, Path(tmp), ms)
             task = job.get()
             if task is None:
                 return []
             html, shot, charts = task
-            page = None
             if shot is not None:
-                page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
-                page.goto(html.resolve().as_uri(), wait_until="commit", timeout=timeout * 1000)
-            drawer.wait_for_load_state("load", timeout=timeout * 1000)
+                drawer = browser.new_page(viewport={"width": width, "height": 1000})
+                drawer.goto(html.resolve().as_uri(), timeout=ms)
+                drawer.wait_for_load_state("load")
+                # Under load, a chart could still be drawing when "load" fires: two runs'
+                # pictures differed (tests/test_repro.py). Wait for every drawing, then for a
+                # painted frame.
+                drawer.evaluate(DRAWN)
+                drawer.screenshot(path=str(shot), full_page=True)
+                written.append(Path(shot))
+            elif drawer is None:
+                drawer = _plotly_page(browser, Path(tmp), ms)
+            drawer.wait_for_load_state("load", timeout=ms)
             for path, fig in charts.items():
                 spec = {
                     "fig": json.loads(fig.to_json()),
@@ -188,15 +195,20 @@ def _full_page(exe, job: queue.Queue, width: int, chart_width: int, timeout: int
                 url = drawer.evaluate(TO_IMAGE, spec)
                 Path(path).write_bytes(base64.b64decode(url.split(",", 1)[1]))
                 written.append(Path(path))
-            if page is not None:
-                page.wait_for_load_state("load", timeout=timeout * 1000)
-                # Under load, a chart could still be drawing when "load" fires: two runs'
-                # pictures differed (tests/test_repro.py). Wait for every drawing, then for a
-                # painted frame.
-                page.evaluate(DRAWN)
-                page.screenshot(path=str(shot), full_page=True)
-                written.insert(0, Path(shot))
         finally:
             browser.close()
     log.info("wrote %s", ", ".join(p.name for p in written))
     return written
+
+
+def _plotly_page(browser, folder: Path, ms: int):
+    """A page that loads only plotly.js (the copy plotly's Python package ships); returns at
+    once, while plotly.js starts up."""
+    import plotly
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    blank = folder / "plotly.html"
+    blank.write_text(f'<script src="{plotly_js.resolve().as_uri()}"></script>', "utf-8")
+    page = browser.new_page()
+    page.goto(blank.as_uri(), wait_until="commit", timeout=ms)
+    return page

@@ -43,7 +43,7 @@ def run(cfg: Config) -> Path:
     from pipeline.report.browser import Session
 
     # Chromium and plotly.js start up while the page is built (see report/browser.py).
-    with Session() as browser:
+    with Session(d.screenshot) as browser:
         html_path, charts = write_page(cfg)
         shot = html_path.parent / "screenshot.png" if d.screenshot else None
         browser.capture(html_path, shot, charts)
