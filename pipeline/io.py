@@ -7,6 +7,7 @@ stage to re-run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -168,6 +169,16 @@ def read_versions(clean_dir: str | Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SCHEMAS["versions"]})
     return read_table(path, "versions", producer="clean")
+
+
+def content_key(*parts: Path | str) -> str:
+    """Files' bytes (and plain strings), hashed: a cache kept under it is stale once one of
+    them changes (pass a module's `__file__` to key by the code that computes the value)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else Path(part).read_bytes()
+        h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()[:32]
 
 
 class PickleStore:

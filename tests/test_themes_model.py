@@ -13,7 +13,6 @@ from pipeline.themes.definitions import load_themes
 from pipeline.themes.features import (
     Bank,
     ThemeFeatures,
-    keyword_hits,
     text_key,
     themes_keyword_hits,
 )
@@ -70,7 +69,8 @@ def test_keyword_hits_are_distinct_and_case_insensitive(tmp_path):
     path = tmp_path / "themes.yaml"
     path.write_text("themes:\n  - name: a\n    description: x\n    keywords: ['anomal\\w*', 'OOD']")
     theme = load_themes(path)[0]
-    hits = keyword_hits(["Anomaly detection of anomalous OOD samples", "nothing here"], theme)
+    texts = ["Anomaly detection of anomalous OOD samples", "nothing here"]
+    hits = themes_keyword_hits(texts, [theme])["a"]
     assert hits == [["anomaly", "ood"], []]
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.date_precision import shown_date, to_period
-from pipeline.io import PickleStore, read_json, read_table
+from pipeline.io import PickleStore, content_key, read_json, read_table
 from pipeline.report import comparison_figures, figures, naming
 from pipeline.themes import definitions
 
@@ -330,10 +330,8 @@ def _drawing_version() -> str:
     """The code that draws a pair's figures and plotly's version, hashed (once per run)."""
     from importlib import metadata
 
-    code = Path(comparison_figures.__file__).read_bytes() + Path(figures.__file__).read_bytes()
-    h = hashlib.sha256(code)
-    h.update(metadata.version("plotly").encode())
-    return h.hexdigest()
+    code = [Path(comparison_figures.__file__), Path(figures.__file__)]
+    return content_key(*code, metadata.version("plotly"))
 
 
 def _figures_key(drawing: str, args) -> str:

@@ -28,6 +28,7 @@ from pipeline.config import Config
 from pipeline.errors import StageInputError
 from pipeline.io import (
     PickleStore,
+    content_key,
     read_embeddings,
     read_json,
     read_table,
@@ -76,7 +77,7 @@ def run(cfg: Config) -> dict:
     # theme's keywords in 2,000 label texts again.
     label_bank = store.get_or_make("label_bank", key, label_bank_now)
     # Likewise the papers' keyword hits: only texts no run has matched yet are matched.
-    hits_key = files_key(cfg.paths.themes, Path(features.__file__), Path(definitions.__file__))
+    hits_key = content_key(cfg.paths.themes, Path(features.__file__), Path(definitions.__file__))
     known = store.get("keyword_hits", hits_key) or {}
     seen = len(known)
     corpus = make_bank(emb, texts, themes, prompts, known)
@@ -127,18 +128,8 @@ def cached_label_sets(cfg: Config, themes: list[Theme], store: PickleStore) -> p
     if not all(p.exists() for p in paths.values()):
         return read_label_sets(paths, themes)  # says which file is missing
     code = [Path(labels_module.__file__), Path(textclean.__file__)]
-    key = files_key(*paths, *paths.values(), cfg.paths.themes, *code)
+    key = content_key(*paths, *paths.values(), cfg.paths.themes, *code)
     return store.get_or_make("label_sets", key, lambda: read_label_sets(paths, themes))
-
-
-def files_key(*parts: Path | str) -> str:
-    """Files' bytes (and plain strings), hashed: a cache kept under it is stale once one of
-    them changes."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else Path(part).read_bytes()
-        h.update(len(data).to_bytes(8, "little") + data)
-    return h.hexdigest()[:24]
 
 
 def labels_key(cfg: Config, labels, encoder_version: str) -> str:

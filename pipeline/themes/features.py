@@ -16,12 +16,8 @@ import numpy as np
 from pipeline.themes.definitions import Theme
 
 
-def keyword_hits(texts: list[str], theme: Theme) -> list[list[str]]:
-    """Per text, the distinct keyword matches (lowercased), in pattern order."""
-    return [_hits(text, theme) for text in texts]
-
-
 def _hits(text: str, theme: Theme) -> list[str]:
+    """The distinct keyword matches of `theme` in `text` (lowercased), in pattern order."""
     found = []
     for pattern in theme.patterns:
         m = pattern.search(text)
@@ -37,9 +33,10 @@ def text_key(text: str) -> bytes:
 def themes_keyword_hits(
     texts: list[str], themes: list[Theme], known: dict | None = None
 ) -> dict[str, list[list[str]]]:
-    """`keyword_hits` for every theme. `known`: `{text_key: {theme: hits}}` found before for
-    these same themes (the stage keeps it between runs: matching every paper's text against
-    every pattern again costs about 2 ms a paper); the texts it lacks are matched and added."""
+    """Each theme's keyword matches (`_hits`) in each text. `known`: `{text_key: {theme:
+    hits}}` found before for these same themes (the stage keeps it between runs: matching
+    every paper's text against every pattern again costs about 2 ms a paper); the texts it
+    lacks are matched and added."""
     known = {} if known is None else known
     out = {t.name: [] for t in themes}
     for text in texts:
@@ -69,7 +66,7 @@ def theme_features(
     embeddings: np.ndarray, keywords: list[list[str]], prompt_vectors: np.ndarray
 ) -> ThemeFeatures:
     """`prompt_vectors`: L2-normalised rows for the description and phrases; `keywords`: the
-    theme's `keyword_hits` in each paper."""
+    theme's keyword matches in each paper (`themes_keyword_hits`)."""
     sims = embeddings @ prompt_vectors.T
     centroid = prompt_vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
