@@ -177,22 +177,40 @@ def test_zero_shot_transfers_between_themes():
     assert result["macro_f1"] > 0.8
 
 
-def test_memoised_ngrams_give_scikit_learns_own_vectors(repo):
-    """The n-gram block analyses each text once, and must give the matrix and vocabulary of
-    the plain vectorizer it replaces (bigrams, English stop words) on the labelled texts."""
+def _same_csr(a, b) -> bool:
+    """Equal entry by entry, in the same order and dtype: what a model fitted on them sees."""
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data.view(np.uint32), b.data.view(np.uint32))
+    )
+
+
+def test_counted_ngrams_give_scikit_learns_own_vectors(repo):
+    """The n-gram block counts each text once and picks each fit's vocabulary itself; it must
+    give the vocabulary and matrices (entry order and bits included) of the plain vectorizer
+    it replaces, on overlapping folds of the labelled texts, with a `max_features` cut that
+    binds and one that does not, for texts fitted on, texts it has seen and texts it has not."""
     import pandas as pd
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from pipeline.themes.classifier import _ngram_vectorizer
 
     texts = pd.read_csv(repo / "configs" / "labels" / "theme_labels.csv")["abstract"].tolist()
-    plain = TfidfVectorizer(
-        ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, stop_words="english",
-        max_features=2_000, dtype=np.float32,
-    )  # fmt: skip
-    ours = _ngram_vectorizer().set_params(max_features=2_000)  # a cut that binds here
-    want, train = plain.fit_transform(texts[:150]), ours.fit_transform(texts[:150])
-    assert ours.vocabulary_ == plain.vocabulary_ and len(plain.vocabulary_) == 2_000
-    assert (want != train).nnz == 0
-    assert (plain.transform(texts[150:]) != ours.transform(texts[150:])).nnz == 0
-    assert (ours.transform(texts[:150]) != train).nnz == 0  # from the memo: the same
+    rng = np.random.default_rng(0)
+    for max_features in (2_000, 30_000, 2_000):
+        rows = rng.permutation(len(texts))
+        train, test = [texts[i] for i in rows[:150]], [texts[i] for i in rows[150:]]
+        plain = TfidfVectorizer(
+            ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, stop_words="english",
+            max_features=max_features, dtype=np.float32,
+        )  # fmt: skip
+        ours = _ngram_vectorizer().set_params(max_features=max_features)
+        want, got = plain.fit_transform(train), ours.fit_transform(train)
+        assert ours.vocabulary_ == plain.vocabulary_
+        assert _same_csr(want, got)
+        assert _same_csr(plain.transform(test), ours.transform(test))
+        assert _same_csr(plain.transform(train), ours.transform(train))
+    assert len(plain.vocabulary_) == 2_000  # the cut bound

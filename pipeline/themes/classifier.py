@@ -84,9 +84,9 @@ class ThemeClassifier:
 
 
 def _ngram_vectorizer():
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from pipeline.themes.ngrams import NgramTfidf
 
-    return TfidfVectorizer(
+    return NgramTfidf(
         analyzer=ngrams, min_df=2, max_df=0.5, sublinear_tf=True, max_features=30_000,
         dtype=np.float32,
     )  # fmt: skip
@@ -96,12 +96,9 @@ def _ngram_vectorizer():
 def ngrams(text: str) -> tuple[str, ...]:
     """A text's words and word pairs, English stop words left out (scikit-learn's analyzer).
 
-    Nested CV fits a vectorizer per fold, on overlapping sets of the same labelled texts: each
-    text was analysed about 90 times per theme, a third of the evaluation's time. The last
-    4,096 texts' n-grams are kept, which holds every labelled set (about 2,000 texts); a large
-    corpus being scored only passes through. With `fit_transform` instead of `fit` then
-    `transform`, the themes stage's cold evaluation took 178 s instead of 306 s, with the same
-    bytes out (bench/RESULTS.md, "Themes").
+    The last 4,096 texts' n-grams are kept: the vectorizer analyses a labelled text once
+    (`pipeline.themes.ngrams` keeps its counts for every later fold), and a large corpus being
+    scored only passes through.
     """
     return tuple(_analyzer()(text))
 
