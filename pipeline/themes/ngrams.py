@@ -26,7 +26,8 @@ class _Memo:
 
     made = 0
 
-    def __init__(self):
+    def __init__(self, analyzer=None):
+        self.analyzer = analyzer  # the texts' term ids hold for this analyzer only
         _Memo.made += 1
         self.generation = _Memo.made
         self.ids: dict[str, int] = {}
@@ -63,13 +64,17 @@ _memo = _Memo()
 
 
 class NgramTfidf(TfidfVectorizer):
-    """`TfidfVectorizer` (with a callable `analyzer`) whose fits reuse each text's counts."""
+    """`TfidfVectorizer` whose fits reuse each text's counts. For the settings the theme
+    scorer uses (a callable `analyzer`, learned vocabulary, counts not binary); others go to
+    scikit-learn's own code."""
 
     def fit_transform(self, raw_documents, y=None):
         global _memo
+        if not self._counted():
+            return super().fit_transform(raw_documents, y)
         texts = list(raw_documents)
-        if len(_memo.docs) + len(texts) > MEMO_TEXTS:
-            _memo = _Memo()
+        if _memo.analyzer is not self.analyzer or len(_memo.docs) + len(texts) > MEMO_TEXTS:
+            _memo = _Memo(self.analyzer)
         analyze = self.build_analyzer()
         doc, ids, counts = _entries([_memo.doc(t, analyze) for t in texts])
         kept = self._vocabulary(ids, counts, len(texts), _memo.rank())
@@ -95,7 +100,8 @@ class NgramTfidf(TfidfVectorizer):
 
     def transform(self, raw_documents):
         texts = list(raw_documents)
-        if not all(t in _memo.docs for t in texts):
+        kept_here = self._counted() and _memo.analyzer is self.analyzer
+        if not (kept_here and texts and all(t in _memo.docs for t in texts)):
             return super().transform(texts)  # e.g. a corpus being scored: not kept
         column = np.full(len(_memo.terms), -1, dtype=np.int64)
         generation, kept = getattr(self, "_memo_terms", (None, None))
@@ -111,6 +117,9 @@ class NgramTfidf(TfidfVectorizer):
             _csr(doc, column[ids], counts, len(texts), len(self.vocabulary_), self.dtype),
             copy=False,
         )
+
+    def _counted(self) -> bool:
+        return callable(self.analyzer) and self.vocabulary is None and not self.binary
 
     def _vocabulary(self, seq: np.ndarray, weights: np.ndarray, n: int, rank: np.ndarray):
         """The term ids kept, alphabetically: `CountVectorizer._limit_features`, step by step."""
