@@ -188,14 +188,18 @@ def _same_csr(a, b) -> bool:
     )
 
 
-def test_counted_ngrams_give_scikit_learns_own_vectors(repo):
+def test_counted_ngrams_give_scikit_learns_own_vectors(repo, monkeypatch):
     """The n-gram block counts each text once and picks each fit's vocabulary itself; it must
     give the vocabulary and matrices (entry order and bits included) of the plain vectorizer
     it replaces, on overlapping folds of the labelled texts, with a `max_features` cut that
-    binds and one that does not, for texts fitted on, texts it has seen and texts it has not."""
+    binds and one that does not, for texts fitted on, texts it has seen and texts it has not,
+    and after a pickle round trip into a memo with other term ids."""
+    import pickle
+
     import pandas as pd
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from pipeline.themes import ngrams as ngrams_memo
     from pipeline.themes.classifier import _ngram_vectorizer
 
     texts = pd.read_csv(repo / "configs" / "labels" / "theme_labels.csv")["abstract"].tolist()
@@ -214,3 +218,7 @@ def test_counted_ngrams_give_scikit_learns_own_vectors(repo):
         assert _same_csr(plain.transform(test), ours.transform(test))
         assert _same_csr(plain.transform(train), ours.transform(train))
     assert len(plain.vocabulary_) == 2_000  # the cut bound
+    # A scorer from the themes cache, in a process whose memo has other term ids.
+    stored = pickle.dumps(ours)
+    monkeypatch.setattr(ngrams_memo, "_memo", ngrams_memo._Memo())
+    assert _same_csr(plain.transform(test), pickle.loads(stored).transform(test))

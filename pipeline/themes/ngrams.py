@@ -11,25 +11,24 @@ and every output keep their bytes (tests/test_themes_model.py compares them).
 
 from __future__ import annotations
 
+import uuid
 from numbers import Integral
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
-# Texts kept as term ids. A fit sees labelled texts only (about 2,000); a bench that fits on
-# more starts the memo afresh rather than holding every bigram of a large corpus.
+# Texts kept as term ids: the labelled texts (about 2,000) and a corpus scored with the fitted
+# scorers. Beyond this a fit starts the memo afresh and a transform passes texts through to
+# scikit-learn, rather than holding every bigram of a large corpus.
 MEMO_TEXTS = 50_000
 
 
 class _Memo:
     """Every text seen in a fit as (term ids in order of first occurrence, counts)."""
 
-    made = 0
-
     def __init__(self, analyzer=None):
         self.analyzer = analyzer  # the texts' term ids hold for this analyzer only
-        _Memo.made += 1
-        self.generation = _Memo.made
+        self.generation = uuid.uuid4().hex  # names these term ids (never pickled with a fit)
         self.ids: dict[str, int] = {}
         self.terms: list[str] = []
         self.docs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -99,10 +98,18 @@ class NgramTfidf(TfidfVectorizer):
         return self._tfidf.transform(x, copy=False)
 
     def transform(self, raw_documents):
+        global _memo
         texts = list(raw_documents)
-        kept_here = self._counted() and _memo.analyzer is self.analyzer
-        if not (kept_here and texts and all(t in _memo.docs for t in texts)):
-            return super().transform(texts)  # e.g. a corpus being scored: not kept
+        if not (self._counted() and texts):
+            return super().transform(texts)
+        if _memo.analyzer is not self.analyzer:
+            _memo = _Memo(self.analyzer)
+        unseen = len(set(texts).difference(_memo.docs))
+        if len(_memo.docs) + unseen > MEMO_TEXTS:
+            return super().transform(texts)  # a large corpus passes through, not kept
+        # A corpus scored theme after theme is analysed once, not once per theme.
+        analyze = self.build_analyzer()
+        docs = [_memo.doc(t, analyze) for t in texts]
         column = np.full(len(_memo.terms), -1, dtype=np.int64)
         generation, kept = getattr(self, "_memo_terms", (None, None))
         if generation == _memo.generation:
@@ -111,12 +118,19 @@ class NgramTfidf(TfidfVectorizer):
             # lacks is in none of these texts
             known = [(_memo.ids[t], j) for t, j in self.vocabulary_.items() if t in _memo.ids]
             column[[i for i, _ in known]] = [j for _, j in known]
-        doc, ids, counts = _entries([_memo.docs[t] for t in texts])
+        doc, ids, counts = _entries(docs)
         # scikit-learn's transform sorts each row's columns.
         return self._tfidf.transform(
             _csr(doc, column[ids], counts, len(texts), len(self.vocabulary_), self.dtype),
             copy=False,
         )
+
+    def __getstate__(self):
+        # The term ids of a fit belong to this process's memo; a pickled scorer maps its
+        # vocabulary afresh (`transform`).
+        state = super().__getstate__()
+        state.pop("_memo_terms", None)
+        return state
 
     def _counted(self) -> bool:
         return callable(self.analyzer) and self.vocabulary is None and not self.binary
