@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipeline.config import Topics
+
 
 @dataclass
 class Step:
@@ -147,7 +149,17 @@ def carried_ids(old, new, old_canon: dict[int, int], embeddings, floor: float, u
     return mapping, links
 
 
-def plan(texts, embeddings, first_seen, order, cfg, seed: int, floor: float, fits=None, cache=None):
+def plan(
+    texts,
+    embeddings,
+    first_seen,
+    order,
+    cfg: Topics,
+    seed: int,
+    floor: float,
+    fits=None,
+    cache=None,
+):
     """Replay the dumps with real fits: the History, model id -> stable id, and the lineage.
 
     Each reference is fitted once here (without the encoder: labels do not change topics);
