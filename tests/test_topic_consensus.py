@@ -3,6 +3,8 @@ run on the workers: tests/test_topics_engine.py checks that the stage gives the 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from factories import planted_corpus
@@ -13,7 +15,7 @@ from pipeline.topics.build import build_hdbscan
 from pipeline.topics.consensus import (
     candidate_partition,
     candidate_seeds,
-    consensus_seed,
+    consensus_choice,
     most_typical,
 )
 from pipeline.topics.fit import fit_topics
@@ -46,12 +48,27 @@ def corpus():
 def test_the_kept_fit_is_the_chosen_candidates_partition(corpus):
     texts, emb = corpus
     cfg = Config().topics.model_copy(update={"candidates": 4})
-    chosen = consensus_seed(emb, None, cfg, 7)
+    choice = consensus_choice(emb, None, cfg, 7)
+    chosen = choice.seed
     assert chosen in candidate_seeds(7, 4)
     fit = fit_topics(texts, emb, cfg, seed=7)
     assert fit.model.umap_model.random_state == chosen
+    assert fit.candidate_agreement == choice.agreement
     expected = candidate_partition(chosen, emb, None, cfg.umap, build_hdbscan(cfg, len(emb)))
     assert adjusted_rand_score(expected, fit.topics_before) == 1.0
+
+
+def test_the_agreement_is_the_candidates_mean_pairwise_ari():
+    """On vectors without clusters the candidates disagree, so the figure can be wrong."""
+    emb = np.random.default_rng(0).normal(size=(150, 16)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    cfg = Config().topics.model_copy(update={"candidates": 4})
+    hdbscan = build_hdbscan(cfg, len(emb))
+    parts = [candidate_partition(s, emb, None, cfg.umap, hdbscan) for s in candidate_seeds(7, 4)]
+    pairs = [adjusted_rand_score(a, b) for a, b in itertools.combinations(parts, 2)]
+    agreement = consensus_choice(emb, None, cfg, 7).agreement
+    assert agreement == pytest.approx(np.mean(pairs), abs=1e-4)
+    assert agreement < 0.9
 
 
 def test_one_candidate_is_the_plain_fit_with_the_project_seed(corpus):
@@ -59,3 +76,4 @@ def test_one_candidate_is_the_plain_fit_with_the_project_seed(corpus):
     cfg = Config().topics.model_copy(update={"candidates": 1})
     fit = fit_topics(texts, emb, cfg, seed=7)
     assert fit.model.umap_model.random_state == 7
+    assert fit.candidate_agreement is None

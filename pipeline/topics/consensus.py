@@ -15,6 +15,7 @@ fits per reference fit, run on the engine (in parallel on Dask) and cached with 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,15 +62,23 @@ def most_typical(partitions: list[np.ndarray]) -> tuple[int, list[float]]:
     return int(np.argmax(means)), means
 
 
-def consensus_seed(
+@dataclass(frozen=True)
+class Choice:
+    seed: int  # UMAP's seed for the kept fit
+    # Mean ARI between the candidates (None for one): their seed-to-seed agreement on exactly
+    # the papers and settings of the model, which metrics.json reports beside its refits.
+    agreement: float | None
+
+
+def consensus_choice(
     embeddings: np.ndarray, y, cfg: Topics, seed: int, engine=None, cache: PickleStore | None = None
-) -> int:
+) -> Choice:
     """The seed whose UMAP/HDBSCAN fit is the most typical of `cfg.candidates` seeded fits."""
     seeds = candidate_seeds(seed, cfg.candidates)
     if len(seeds) == 1:
-        return seed
+        return Choice(seed, None)
 
-    def choose() -> int:
+    def choose() -> Choice:
         run = engine or LocalEngine()
         args = (run.share(embeddings), y, cfg.umap, build_hdbscan(cfg, len(embeddings)))
         partitions = list(run.map_ordered(candidate_partition, seeds, *args))
@@ -78,7 +87,8 @@ def consensus_seed(
             "UMAP seed %d: the most typical of %d candidate fits (mean ARI to the others %s)",
             seeds[best], len(seeds), [round(m, 3) for m in means],
         )  # fmt: skip
-        return seeds[best]
+        # The mean of each candidate's mean ARI to the others is the mean over all pairs.
+        return Choice(seeds[best], round(float(np.mean(means)), 4))
 
     key = digest("consensus", embeddings, y, fit_settings(cfg), seeds, library_versions())
-    return (cache or PickleStore(None)).get_or_make("consensus", key, choose)
+    return (cache or PickleStore(None)).get_or_make("consensus_choice", key, choose)

@@ -21,7 +21,7 @@ from pipeline.io import PickleStore
 from pipeline.topics.align import topic_centroids
 from pipeline.topics.assign import assign, best_probability, place
 from pipeline.topics.build import build_bertopic, build_umap, fit_settings, fit_vocabulary
-from pipeline.topics.consensus import consensus_seed
+from pipeline.topics.consensus import consensus_choice
 from pipeline.topics.fitcache import digest, library_versions
 from pipeline.topics.quiet import quiet_bertopic
 
@@ -40,6 +40,7 @@ class TopicFit:
     vectorizer: Any  # CountVectorizer fitted on the papers (the shared vocabulary)
     min_cluster_size: int
     fitted_on: int  # papers UMAP/HDBSCAN were fitted on (the rest went through transform)
+    candidate_agreement: float | None = None  # `consensus.Choice.agreement`
 
     def take(self, rows: np.ndarray) -> TopicFit:
         """The same model, with the per-paper arrays of `rows` only."""
@@ -103,7 +104,8 @@ def fit_topics(
         by_row = np.full(n, -1, dtype=int)
         by_row[reference] = labels
         y = by_row[rows]
-    umap_seed = consensus_seed(embeddings[rows], y, cfg, seed, engine, cache)
+    choice = consensus_choice(embeddings[rows], y, cfg, seed, engine, cache)
+    umap_seed = choice.seed
     known = dict(zip(texts, embeddings, strict=True)) if encoder is not None else None
     model = build_bertopic(cfg, len(rows), seed, vectorizer, encoder, known, umap_seed)
     mcs = model.hdbscan_model.min_cluster_size
@@ -128,7 +130,7 @@ def fit_topics(
     before = topics.copy()
     topics = _without_outliers(model, texts, topics, embeddings, cfg, len(rows) < n)
     probs[topics != before] = 0.0
-    return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows))
+    return TopicFit(model, topics, probs, before, vectorizer, mcs, len(rows), choice.agreement)
 
 
 def embed_vocabulary(encoder, vectorizer, cache: PickleStore, vocabulary_key: str) -> None:

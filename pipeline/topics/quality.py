@@ -23,7 +23,7 @@ from pipeline.topics.fitcache import digest, library_versions
 from pipeline.topics.words import class_tfidf_words
 
 log = logging.getLogger(__name__)
-METRICS_VERSION = "3"  # bump when `quality` changes what it reports
+METRICS_VERSION = "4"  # bump when `quality` changes what it reports
 
 
 def metrics_sample(n: int, cfg: Config) -> np.ndarray:
@@ -161,6 +161,7 @@ def quality(
     sampled = refits and len(rows) < len(fit.topics)
     base = fit_topics(texts, embeddings, t, cfg.seed, None).topics if sampled else main
     bert["stability"] = _mean_ari(base, refits)
+    bert["candidate_agreement"] = fit.candidate_agreement
     metrics = {"bertopic": bert}
 
     for name, base in baselines.items():
