@@ -86,10 +86,13 @@ class History(Section):
 
     # The first dumps (in date order) up to this many papers form the first reference.
     min_reference: int = Field(100, ge=10)
-    # Refit when the papers outside the reference reach this multiple of the reference...
-    refit_growth: float = Field(1.0, gt=0)
-    # ...or when more than this share of a new dump's papers fit no topic (HDBSCAN noise).
+    # Refit when the papers outside the reference reach this multiple of the reference
+    # (null: never for growth alone)...
+    refit_growth: float | None = Field(1.0, gt=0)
+    # ...or when more than this share of a new dump's papers fit no topic (HDBSCAN noise)...
     refit_outlier_share: float = Field(0.5, gt=0, le=1)
+    # ...or when one of these dumps (ids as in dumps.json) arrives: a refit the user asks for.
+    refit_at: list[str] = []
     # Guide a refit's UMAP with the topics its papers had before it (semi-supervised UMAP).
     # On the seeds that keeps 99% of the topic ids at the refit, but also the old model's
     # coarser resolution (4 topics instead of 11): off by default (bench/RESULTS.md).

@@ -11,10 +11,11 @@ from factories import papers_table
 from test_topic_model import planted_corpus
 
 from pipeline.config import Config, Embed, Paths
+from pipeline.errors import ConfigError
 from pipeline.io import read_json, read_table, write_table
 from pipeline.stages import embed, topics
 from pipeline.topics.corpus import topic_corpus
-from pipeline.topics.history import replay, stable_ids
+from pipeline.topics.history import check_refit_at, replay, stable_ids
 
 
 def _groups(sizes):
@@ -37,6 +38,20 @@ def test_the_reference_moves_only_when_the_corpus_doubles_or_the_model_misses():
     missed = replay(order, groups, lambda ref, rows: 0.6 if rows[0] == 160 else 0.1, 100, 1.0, 0.5)
     assert missed.refits == ["d1", "d3"]
     assert "fit no topic" in missed.steps[3].reason
+
+
+def test_a_refit_the_user_asks_for_and_growth_refits_turned_off():
+    order, groups = _groups([60, 50, 50, 50, 50, 50, 50])
+    calm = lambda ref, rows: 0.1  # noqa: E731
+    # No growth refits: the first reference stays, every later dump is assigned to it.
+    fixed = replay(order, groups, calm, 100, None, 0.5)
+    assert fixed.refits == ["d1"] and len(fixed.reference) == 110
+    # Asked for at d5: the reference moves there, and only there.
+    asked = replay(order, groups, calm, 100, None, 0.5, refit_at=["d5"])
+    assert asked.refits == ["d1", "d5"] and len(asked.reference) == 310
+    assert asked.steps[5].reason == "asked for in topics.history.refit_at"
+    with pytest.raises(ConfigError, match="no dump d9 among"):
+        check_refit_at(["d5", "d9"], order)
 
 
 def test_stable_ids_carry_over_a_refit_and_new_topics_get_new_ids():

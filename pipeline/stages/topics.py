@@ -23,7 +23,7 @@ from pipeline.topics.align import topic_centroids
 from pipeline.topics.corpus import TopicCorpus, read_corpus
 from pipeline.topics.fit import TopicFit, fit_topics, map_coords
 from pipeline.topics.fitcache import fit_store
-from pipeline.topics.history import plan
+from pipeline.topics.history import check_refit_at, plan
 from pipeline.topics.quality import (
     baseline_assignments,
     baseline_rows,
@@ -62,6 +62,7 @@ def run(cfg: Config) -> dict:
 
     chunk = cfg.engine.chunk_size
     order, fits = papers_dump_order(cfg, docs.dumps), {}
+    check_refit_at(t.history.refit_at, order)
     cache = fit_store(cfg.paths.cache)
     args = (t, cfg.seed, cfg.compare.min_similarity)
     history, stable, lineage = plan(texts, embeddings, docs.dumps, order, *args, fits, cache)

@@ -5,7 +5,8 @@ trend line means something else each week. Instead the model is fitted on a *ref
 papers of the first dumps (in dump-date order), and the papers each later dump brings are
 assigned to it with `transform`, one dump at a time, so earlier papers keep their topics. The
 reference moves forward (a refit) only when
-- the papers outside the reference reach `refit_growth` times the reference, or
+- the user asks for it: the dump is in `refit_at`, or
+- the papers outside the reference reach `refit_growth` times the reference (unless null), or
 - more than `refit_outlier_share` of a new dump's papers fit no topic (before outlier
   reduction): the literature moved somewhere the model has no topic for.
 The decision is replayed from the first dump on every run, so it depends on the inputs and
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipeline.config import Topics
+from pipeline.errors import ConfigError
 
 
 @dataclass
@@ -59,8 +61,9 @@ def replay(
     groups: list[np.ndarray],
     outlier_share: Callable[[np.ndarray, np.ndarray], float],
     min_reference: int,
-    refit_growth: float,
+    refit_growth: float | None,
     refit_outlier_share: float,
+    refit_at: Sequence[str] = (),
 ) -> History:
     """Walk the dumps in order and decide the reference. `outlier_share(reference, rows)`:
     the share of `rows` that a model fitted on `reference` leaves without a topic."""
@@ -79,7 +82,9 @@ def replay(
         ref = np.concatenate(groups[: ref_end + 1])
         outside = seen - len(ref)
         share = outlier_share(ref, rows) if len(rows) else 0.0
-        if outside >= refit_growth * len(ref):
+        if dump in refit_at:
+            why = "asked for in topics.history.refit_at"
+        elif refit_growth is not None and outside >= refit_growth * len(ref):
             why = f"{outside} papers outside the reference >= {refit_growth:g} x {len(ref)}"
         elif share > refit_outlier_share:
             why = f"{share:.0%} of its new papers fit no topic > {refit_outlier_share:.0%}"
@@ -92,6 +97,16 @@ def replay(
     ref_end = len(order) - 1 if ref_end is None else ref_end
     reference = np.concatenate(groups[: ref_end + 1]) if groups else np.zeros(0, int)
     return History(reference, list(groups[ref_end + 1 :]), steps, refs)
+
+
+def check_refit_at(refit_at: Sequence[str], order: Sequence[str]) -> None:
+    """A refit asked for at a dump that is not there would silently never happen."""
+    unknown = sorted(set(refit_at) - set(order))
+    if unknown:
+        raise ConfigError(
+            f"topics.history.refit_at: no dump {', '.join(unknown)} among the papers' dumps "
+            f"({', '.join(order)})"
+        )
 
 
 def stable_ids(
@@ -233,8 +248,9 @@ def plan(
 
     h = cfg.history
     history = replay(
-        order, groups, noise_share, h.min_reference, h.refit_growth, h.refit_outlier_share
-    )
+        order, groups, noise_share, h.min_reference, h.refit_growth, h.refit_outlier_share,
+        h.refit_at,
+    )  # fmt: skip
     canon, lineage = stable_ids(history.references, fitted, embeddings, floor)
     if len(history.reference):
         fitted(history.reference)
