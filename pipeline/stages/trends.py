@@ -83,8 +83,8 @@ def run(cfg: Config) -> dict[str, Any]:
         "window": {"periods": window, "recent_periods": cfg.trends.recent_periods},
         "alpha": cfg.trends.alpha,
         "p_adjust": cfg.trends.adjust,
-        "method": "Theil-Sen slope of the share per period (scipy.stats.theilslopes) and the "
-        "Mann-Kendall test (pymannkendall.original_test) over the window, small periods left out",
+        "method": "Theil-Sen slope of the share per period with Sen's interval and the "
+        "Mann-Kendall test (tie and continuity corrected) over the window, small periods left out",
         "themes": theme_stats,
         "topics": topic_stats,
         "outliers": outlier_stats,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.date_precision import placeable, to_period
+from pipeline.stats.textbook import bh_adjust, mann_kendall, theil_sen
 
 SERIES_COLUMNS = ["period", "key", "count", "total", "share", "partial", "small"]
 # Fewer usable periods than this and a slope or a rank test says nothing worth reporting.
@@ -75,9 +76,6 @@ def trend_test(values: list[float | None], alpha: float) -> dict[str, Any]:
     `values` are in period order; None/NaN marks a period left out (too small), so the slope
     is fitted against the true period positions and gaps do not compress time.
     """
-    import pymannkendall as mk
-    from scipy.stats import theilslopes
-
     y = np.array([np.nan if v is None else v for v in values], dtype=float)
     x = np.arange(len(y), dtype=float)
     ok = ~np.isnan(y)
@@ -103,9 +101,8 @@ def trend_test(values: list[float | None], alpha: float) -> dict[str, Any]:
             "p_value": 1.0,
             "tau": 0.0,
         }
-    slope, _, low, high = theilslopes(y[ok], x[ok], alpha=1 - alpha)
-    test = mk.original_test(y[ok], alpha=alpha)
-    p = float(test.p)
+    slope, low, high = theil_sen(y[ok], x[ok], confidence=1 - alpha)
+    tau, p = mann_kendall(y[ok])
     direction = "no trend"
     if p < alpha:
         direction = "rising" if slope > 0 else "falling" if slope < 0 else "no trend"
@@ -116,7 +113,7 @@ def trend_test(values: list[float | None], alpha: float) -> dict[str, Any]:
         "slope_low": _r(low),
         "slope_high": _r(high),
         "p_value": _r(p),
-        "tau": _r(test.Tau),
+        "tau": _r(tau),
     }
 
 
@@ -141,14 +138,12 @@ def window_stats(series: pd.DataFrame, window: list[str], alpha: float) -> dict[
 
 def adjust_p(stats: dict[str, dict], method: str) -> None:
     """Add `q_value` (Benjamini-Hochberg across the keys tested together) in place."""
-    from scipy.stats import false_discovery_control
-
     tested = [k for k, s in stats.items() if s["p_value"] is not None]
     if method == "none" or not tested:
         for s in stats.values():
             s["q_value"] = s["p_value"]
         return
-    q = false_discovery_control([stats[k]["p_value"] for k in tested], method="bh")
+    q = bh_adjust([stats[k]["p_value"] for k in tested])
     for s in stats.values():
         s["q_value"] = None
     for k, v in zip(tested, q, strict=True):

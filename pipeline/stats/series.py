@@ -20,15 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from pipeline.stats.shifts import bh_adjust
+from pipeline.stats.textbook import bh_adjust, normal_ppf, normal_sf
 
 POWER = 0.8
 
 
 def cochran_armitage(counts: Sequence[int], totals: Sequence[int]) -> tuple[float, float]:
     """(z, two-sided p) for a linear trend in proportion over equally spaced snapshots."""
-    from scipy.stats import norm
-
     k, n = np.asarray(counts, float), np.asarray(totals, float)
     keep = n > 0
     k, n = k[keep], n[keep]
@@ -39,20 +37,18 @@ def cochran_armitage(counts: Sequence[int], totals: Sequence[int]) -> tuple[floa
     if len(n) < 3 or var <= 0:
         return 0.0, 1.0
     z = float((t * (k - n * p_bar)).sum() / math.sqrt(var))
-    return z, float(2 * norm.sf(abs(z)))
+    return z, 2 * normal_sf(abs(z))
 
 
 def detectable_slope(totals: Sequence[int], p_bar: float, alpha: float) -> float | None:
     """Smallest change in share per snapshot the test detects with `POWER` (normal approx.)."""
-    from scipy.stats import norm
-
     n = np.asarray([x for x in totals if x > 0], float)
     if len(n) < 3:
         return None
     t = np.arange(len(n), dtype=float)
     s_tt = float((n * (t - (n * t).sum() / n.sum()) ** 2).sum())
     p = min(max(p_bar, 1 / n.sum()), 1 - 1 / n.sum())  # a zero share still has a power
-    z = norm.ppf(1 - alpha / 2) + norm.ppf(POWER)
+    z = normal_ppf(1 - alpha / 2) + normal_ppf(POWER)
     return float(z * math.sqrt(p * (1 - p) / s_tt))
 
 

@@ -13,21 +13,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import numpy as np
+from pipeline.stats.textbook import bh_adjust, fisher_exact_p, normal_ppf
 
 
 def wilson_interval(count: int, total: int, alpha: float = 0.05) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (sensible at 0 and at n)."""
     if total <= 0:
         return (0.0, 1.0)
-    from scipy.stats import norm
-
-    z = float(norm.ppf(1 - alpha / 2))
+    z = normal_ppf(1 - alpha / 2)
     p = count / total
     denom = 1 + z * z / total
     centre = (p + z * z / (2 * total)) / denom
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 and at n one bound is exactly 0 or 1; the subtraction leaves a rounding error.
+    low = 0.0 if count == 0 else max(0.0, centre - half)
+    return (low, 1.0 if count == total else min(1.0, centre + half))
 
 
 def newcombe_interval(
@@ -48,19 +48,7 @@ def fisher_p(from_count: int, from_total: int, to_count: int, to_total: int) -> 
     """Two-sided Fisher exact p-value for 'the share is the same in both snapshots'."""
     if from_total <= 0 or to_total <= 0:
         return 1.0
-    from scipy.stats import fisher_exact
-
-    table = [[from_count, from_total - from_count], [to_count, to_total - to_count]]
-    return float(fisher_exact(table, alternative="two-sided").pvalue)
-
-
-def bh_adjust(p_values: list[float]) -> list[float]:
-    """Benjamini-Hochberg adjusted p-values (q-values), in the input order."""
-    if not p_values:
-        return []
-    from scipy.stats import false_discovery_control
-
-    return [float(q) for q in false_discovery_control(np.asarray(p_values, dtype=float))]
+    return fisher_exact_p([[from_count, from_total - from_count], [to_count, to_total - to_count]])
 
 
 def share_shifts(
