@@ -50,6 +50,31 @@ def test_npmi_matches_the_formula_with_document_windows():
     assert per_topic[0] > 0 > per_topic[2]
 
 
+def _gensim_npmi(topics, docs, top_n):
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    model = CoherenceModel(topics=topics, texts=docs, dictionary=Dictionary(docs),
+                           coherence="c_npmi", topn=top_n,
+                           window_size=max(len(d) for d in docs) + 1, processes=1)  # fmt: skip
+    return [float(v) for v in model.get_coherence_per_topic()]
+
+
+def test_document_npmi_is_gensims_c_npmi_to_the_last_bit():
+    """The default window (the whole paper) is counted here, not by gensim's sliding window:
+    on random corpora with shared, repeated and absent words, every topic's value is gensim's."""
+    rng = np.random.default_rng(3)
+    vocab = [f"w{i}" for i in range(60)]
+    for trial in range(30):
+        docs = [list(rng.choice(vocab, size=rng.integers(0, 40), p=None)) for _ in range(80)]
+        docs.append([])  # an empty paper still counts as a window
+        known = sorted({w for d in docs for w in d})
+        topics = [list(rng.choice(known, size=rng.integers(2, 11), replace=False))
+                  for _ in range(1 + trial % 7)]  # fmt: skip
+        _, ours = tm.npmi(topics, docs, top_n=10, window=None)
+        assert ours == _gensim_npmi(topics, docs, top_n=10)
+
+
 def test_npmi_extremes_and_unscorable_topics():
     docs = [["a", "b"], ["a", "b"], ["c", "d"], ["c", "d"]]
     _, per_topic = tm.npmi([["a", "b"], ["a", "c"], ["zzz", "a"]], docs, top_n=2)

@@ -3,8 +3,11 @@
 NPMI is gensim's `c_npmi` on the corpus's own tokens (the shared vectoriser's analyzer, so
 bigrams such as "language model" are tokens too). Because that analyzer emits every unigram
 and then every bigram, token positions carry no meaning, so the default window is the whole
-paper (boolean-document co-occurrence, a window of `len(longest paper) + 1` tokens); an int
-`window` uses gensim's sliding window instead.
+paper (boolean-document co-occurrence); an int `window` uses gensim's sliding window instead.
+With the whole paper as the window, gensim's sliding-window machinery reduces to document
+frequencies, which `npmi` counts itself with numpy: the same figure to the last bit
+(tests/test_topic_metrics.py), in a fraction of the time. The labels' NPMI is computed on every
+run (bench/RESULTS.md, "A weekly dump's fixed costs, fifth pass").
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 log = logging.getLogger(__name__)
+EPSILON = 1e-12  # gensim.topic_coherence.direct_confirmation_measure.EPSILON
 
 
 def tokenize(texts: Sequence[str], vectorizer) -> list[list[str]]:
@@ -31,28 +35,58 @@ def npmi(
     window: int | None = None,
 ) -> tuple[float, list[float]]:
     """Mean and per-topic NPMI of each topic's `top_n` words (gensim CoherenceModel c_npmi)."""
-    from gensim.corpora import Dictionary
-    from gensim.models.coherencemodel import CoherenceModel
-
-    dictionary = Dictionary(tokens)
-    topics = [[w for w in words if w in dictionary.token2id][:top_n] for words in topic_words]
+    known = {w for doc in tokens for w in doc}
+    topics = [[w for w in words if w in known][:top_n] for words in topic_words]
     scored = [i for i, words in enumerate(topics) if len(words) >= 2]
     per_topic = [float("nan")] * len(topics)
     if not scored:
         return float("nan"), per_topic
-    size = window if window is not None else max(len(t) for t in tokens) + 1
+    if window is None:
+        values = _document_npmi([topics[i] for i in scored], tokens)
+        for i, value in zip(scored, values, strict=True):
+            per_topic[i] = value
+        return float(np.nanmean(per_topic)), per_topic
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    dictionary = Dictionary(tokens)
     model = CoherenceModel(
         topics=[topics[i] for i in scored],
         texts=tokens,
         dictionary=dictionary,
         coherence="c_npmi",
         topn=top_n,
-        window_size=size,
+        window_size=window,
         processes=1,
     )
     for i, value in zip(scored, model.get_coherence_per_topic(), strict=True):
         per_topic[i] = float(value)
     return float(np.nanmean(per_topic)), per_topic
+
+
+def _document_npmi(topics: list[list[str]], tokens: list[list[str]]) -> list[float]:
+    """gensim's c_npmi with one window per paper, operation for operation: its pairs (every
+    ordered pair of two places in the list, its `s_one_one`), its epsilon, its float64
+    arithmetic and its mean."""
+    column = {w: j for j, w in enumerate(dict.fromkeys(w for words in topics for w in words))}
+    present = np.zeros((len(tokens), len(column)), dtype=np.uint32)
+    for d, doc in enumerate(tokens):
+        present[d, [column[w] for w in column.keys() & set(doc)]] = 1
+    together = present.T @ present  # papers with both words; on the diagonal, with the word
+    n = float(len(tokens))
+    out = []
+    for words in topics:
+        sims = []
+        for i, prime in enumerate(words):
+            for j, star in enumerate(words):
+                if i == j:
+                    continue
+                a, b = column[prime], column[star]
+                joint = together[a, b] / n
+                ratio = (joint + EPSILON) / ((together[a, a] / n) * (together[b, b] / n))
+                sims.append(np.log(ratio) / (-np.log(joint + EPSILON)))
+        out.append(float(np.mean(sims)))
+    return out
 
 
 def diversity(topic_words: Sequence[Sequence[str]], top_n: int = 25) -> float:
