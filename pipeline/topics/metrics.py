@@ -69,7 +69,8 @@ def _document_npmi(topics: list[list[str]], tokens: list[list[str]]) -> list[flo
     ordered pair of two places in the list, its `s_one_one`), its epsilon, its float64
     arithmetic and its mean."""
     column = {w: j for j, w in enumerate(dict.fromkeys(w for words in topics for w in words))}
-    present = np.zeros((len(tokens), len(column)), dtype=np.uint32)
+    # float64 for BLAS (an integer product takes several times longer); counts stay exact.
+    present = np.zeros((len(tokens), len(column)), dtype=np.float64)
     for d, doc in enumerate(tokens):
         present[d, [column[w] for w in column.keys() & set(doc)]] = 1
     together = present.T @ present  # papers with both words; on the diagonal, with the word
