@@ -15,23 +15,26 @@ RNG = np.random.default_rng(7)
 def tables():
     """Small, lopsided, tied (equal margins make mirror-image tables equally likely), zero
     margins, and margins of the size a 100,000-paper comparison has."""
+
+    def table(a, n1, c, n2):
+        return [[int(a), int(n1 - a)], [int(c), int(n2 - c)]]
+
     for _ in range(3000):
         n1, n2 = RNG.integers(0, 80, size=2)
-        yield [[int(RNG.integers(0, n1 + 1)), 0], [int(RNG.integers(0, n2 + 1)), 0]], n1, n2
+        yield table(RNG.integers(0, n1 + 1), n1, RNG.integers(0, n2 + 1), n2)
     for n in (10, 20, 60, 61):
         for a in range(n + 1):
-            yield [[a, 0], [n - a, 0]], n, n
+            yield table(a, n, n - a, n)
     for _ in range(200):
         n1, n2 = RNG.integers(20_000, 120_000, size=2)
         share = RNG.uniform(0.001, 0.3)
         a, c = RNG.binomial(n1, share), RNG.binomial(n2, share * RNG.uniform(0.9, 1.1))
-        yield [[int(a), 0], [int(c), 0]], n1, n2
+        yield table(a, n1, c, n2)
 
 
 def test_fisher_exact_gives_scipys_p():
     worst = 0.0
-    for (row_a, row_c), n1, n2 in tables():
-        table = [[row_a[0], int(n1) - row_a[0]], [row_c[0], int(n2) - row_c[0]]]
+    for table in tables():
         ours = textbook.fisher_exact_p(table)
         theirs = stats.fisher_exact(table).pvalue
         assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-300), table
